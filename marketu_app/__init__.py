@@ -1,0 +1,1 @@
+"""Marketu Tracker: parcel and order tracking for Marketu's customers."""

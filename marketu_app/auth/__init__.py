@@ -1,0 +1,1 @@
+"""Customer authentication: password hashing, sessions, sign-in rate limits."""

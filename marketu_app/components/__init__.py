@@ -1,0 +1,1 @@
+"""Stateless UI pieces: functions of state vars, no logic beyond display."""

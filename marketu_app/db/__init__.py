@@ -1,0 +1,1 @@
+"""Database: tables, the write path, read-side queries, migrations."""

@@ -1,0 +1,199 @@
+"""SQLModel tables. Times are aware and stored as UTC (see `UTCDateTime`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from marketu_app.db.types import UTCDateTime
+from marketu_app.domain.timeutil import utcnow
+
+
+def _time(**kw):
+    nullable = kw.pop("nullable", False)
+    index = kw.pop("index", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kw)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    locale: str = Field(default="ru", max_length=2)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = _time(default_factory=utcnow)
+    updated_at: datetime = _time(default_factory=utcnow)
+
+
+class Parcel(SQLModel, table=True):
+    __tablename__ = "parcel"
+    __table_args__ = (
+        # The parcels page: a customer's parcels, most recent activity first.
+        Index("ix_parcel_customer_activity", "customer_id", "last_activity_at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True, index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    delivery_method: str = Field(max_length=20)
+    recipient_name: str | None = Field(default=None, max_length=200)
+    recipient_phone: str | None = Field(default=None, max_length=20)
+    recipient_city: str | None = Field(default=None, max_length=100)
+    recipient_address: str | None = Field(default=None, max_length=300)
+    weight_kg: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 3), nullable=True))
+    ems_track_number: str | None = Field(default=None, max_length=13, index=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    updated_at: datetime = _time(default_factory=utcnow)
+    last_activity_at: datetime = _time(default_factory=utcnow)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "order_item"  # "order" is an SQL keyword
+    __table_args__ = (
+        Index("ix_order_customer", "customer_id"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True, index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    parcel_id: int | None = Field(default=None, foreign_key="parcel.id", index=True)
+    title: str = Field(max_length=300)
+    marketplace: str = Field(max_length=50)
+    quantity: int = Field(default=1)
+    price_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    price_currency: str | None = Field(default=None, max_length=3)
+    image_url: str | None = Field(default=None, max_length=1000)
+    product_url: str | None = Field(default=None, max_length=1000)
+    # Denormalised from the history: the status of the latest event by its time.
+    status: str = Field(max_length=30)
+    status_at: datetime = _time()
+    created_at: datetime = _time(default_factory=utcnow)
+    updated_at: datetime = _time(default_factory=utcnow)
+
+
+class OrderStatusEvent(SQLModel, table=True):
+    __tablename__ = "order_status_event"
+    __table_args__ = (
+        UniqueConstraint("order_id", "status", "at", name="uq_order_status_event"),
+        Index("ix_order_status_event_order_at", "order_id", "at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="order_item.id")
+    status: str = Field(max_length=30)
+    at: datetime = _time()
+    note: str | None = Field(default=None, max_length=500)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class CourierEvent(SQLModel, table=True):
+    __tablename__ = "courier_event"
+    __table_args__ = (
+        UniqueConstraint("parcel_id", "code", "at", name="uq_courier_event"),
+        Index("ix_courier_event_parcel_at", "parcel_id", "at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    parcel_id: int = Field(foreign_key="parcel.id")
+    code: str = Field(max_length=30)
+    at: datetime = _time()
+    note: str | None = Field(default=None, max_length=500)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class EmsEvent(SQLModel, table=True):
+    """One raw Kazpost event as received; normalisation (undo, groups) happens on read."""
+
+    __tablename__ = "ems_event"
+    __table_args__ = (
+        UniqueConstraint("track_number", "code", "at", "place", name="uq_ems_event"),
+        Index("ix_ems_event_track_at", "track_number", "at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    track_number: str = Field(max_length=13)
+    code: str = Field(max_length=30)
+    at: datetime = _time()
+    place: str = Field(default="", max_length=300)
+    text: str | None = Field(default=None, max_length=500)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class EmsTrack(SQLModel, table=True):
+    """Poll bookkeeping for one EMS track number: schedule, lease, last result."""
+
+    __tablename__ = "ems_track"
+    __table_args__ = (
+        Index("ix_ems_track_due", "active", "next_poll_at"),
+        {"extend_existing": True},
+    )
+
+    track_number: str = Field(primary_key=True, max_length=13)
+    active: bool = Field(default=True)
+    next_poll_at: datetime = _time(default_factory=utcnow)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _time(default=None, nullable=True)
+    last_checked_at: datetime | None = _time(default=None, nullable=True)
+    last_changed_at: datetime | None = _time(default=None, nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    failures: int = Field(default=0)
+    unchanged_polls: int = Field(default=0)
+    registered: bool = Field(default=False)  # Kazpost knows the item (not "not found")
+    final_status: str | None = Field(default=None, max_length=30)
+
+
+class CustomerSession(SQLModel, table=True):
+    """A signed-in browser. Only the token's hash is stored."""
+
+    __tablename__ = "customer_session"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+    revoked_at: datetime | None = _time(default=None, nullable=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept for rate limiting per account and per client."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_account", "account_key", "at"),
+        Index("ix_login_attempt_client", "client_key", "at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_key: str = Field(max_length=254)
+    client_key: str = Field(max_length=100)
+    at: datetime = _time(default_factory=utcnow)
+
+
+class ChangeLog(SQLModel, table=True):
+    """One row per committed change a customer should see live (read by the watchers)."""
+
+    __tablename__ = "change_log"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    parcel_id: int | None = Field(default=None)
+    kind: str = Field(max_length=30)
+    summary: str | None = Field(default=None, max_length=500)  # JSON: what the toast says
+    at: datetime = _time(default_factory=utcnow)

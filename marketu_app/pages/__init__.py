@@ -1,0 +1,1 @@
+"""Pages: each a function that lays out components over its state."""

@@ -1,0 +1,20 @@
+"""Start-up work done once per process: migrations, then demo data in demo mode."""
+
+from __future__ import annotations
+
+import logging
+
+from marketu_app.db.engine import get_engine, migrate, session_scope
+from marketu_app.settings import get_settings
+
+log = logging.getLogger("marketu")
+
+
+def prepare_database() -> None:
+    engine = get_engine()
+    migrate(engine)
+    if get_settings().demo:
+        from marketu_app.demo.seed import load_demo
+
+        with session_scope(engine) as session:
+            load_demo(session)

@@ -1,0 +1,1 @@
+"""Reflex states: a small base (locale, auth) and one module per page."""
