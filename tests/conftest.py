@@ -1,0 +1,71 @@
+"""Shared fixtures: a fresh migrated database per test, real PostgreSQL/Redis when present."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from marketu_app.db.engine import make_engine, migrate
+
+POSTGRES_URL = os.environ.get("MARKETU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MARKETU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# .ci/run sets this: there a missing PostgreSQL or Redis is a failure, not a skip.
+REQUIRE_SERVICES = os.environ.get("MARKETU_REQUIRE_SERVICES", "") == "1"
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, host: str, port: int) -> None:
+    if not _port_open(host, port):
+        message = f"{name} is not reachable on {host}:{port}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " (MARKETU_REQUIRE_SERVICES=1: it must be there)")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine():
+    """A fresh schema in the real PostgreSQL, dropped afterwards."""
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    engine = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request):
+    """Runs a test on the embedded SQLite and on the real PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine" if request.param == "sqlite" else "pg_engine")
+
+
+@pytest.fixture
+def redis_url():
+    need_service("Redis", "127.0.0.1", 6379)
+    return REDIS_URL
