@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs Marketu Tracker in prod mode with demo data.
+# Embedded SQLite (.data/marketu.db) unless REFLEX_DB_URL is set.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+setup_python
+setup_bun
+cd "$ROOT"
+
+PORT="${PORT:-8000}"
+SIM_PORT="${MARKETU_SIMULATOR_PORT:-8701}"
+export MARKETU_DEMO="${MARKETU_DEMO:-1}"
+export MARKETU_OPERATOR_TOKEN="${MARKETU_OPERATOR_TOKEN:-demo-operator-token}"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+# In demo mode EMS tracking comes from the local Kazpost-format simulator.
+if [ "$MARKETU_DEMO" = "1" ] && [ -z "${MARKETU_EMS_API_URL:-}" ] && python -c "import marketu_app.ems.simulator" 2>/dev/null; then
+    python -m marketu_app.ems.simulator --port "$SIM_PORT" >"$ROOT/.data/simulator.log" 2>&1 &
+    pids+=($!)
+    export MARKETU_EMS_API_URL="http://127.0.0.1:$SIM_PORT/api/v2"
+fi
+
+mkdir -p "$ROOT/.data"
+cat <<MSG
+
+  Marketu Tracker starts at  http://127.0.0.1:$PORT/   (first build takes about a minute)
+  Demo sign-in:              +7 701 123 45 67  (or demo@marketu.kz), password: marketu-demo
+  Second demo customer:      +7 777 123 45 67, password: marketu-demo2
+  Operator API:              http://127.0.0.1:$PORT/api/v1/docs  (Bearer $MARKETU_OPERATOR_TOKEN)
+
+MSG
+reflex run --env prod --backend-port "$PORT" &
+pids+=($!)
+wait "${pids[-1]}"
