@@ -153,6 +153,8 @@ class EmsTrack(SQLModel, table=True):
     unchanged_polls: int = Field(default=0)
     registered: bool = Field(default=False)  # Kazpost knows the item (not "not found")
     final_status: str | None = Field(default=None, max_length=30)
+    # The last "refresh now" from the UI: at most one a minute per track.
+    refresh_requested_at: datetime | None = _time(default=None, nullable=True)
 
 
 class CustomerSession(SQLModel, table=True):

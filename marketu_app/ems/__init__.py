@@ -1,0 +1,1 @@
+"""Kazpost EMS tracking: API client, poller, Kazpost-format simulator."""
