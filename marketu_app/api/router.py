@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
+from sqlalchemy.exc import IntegrityError
 
 from marketu_app.api.readback import order_out, parcel_out
 from marketu_app.api.schemas import (
@@ -29,8 +31,9 @@ from marketu_app.settings import get_settings
 API_PREFIX = "/api/v1"
 OPEN_PATHS = {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"}
 
-CustomerId = Path(pattern=IDENTIFIER_PATTERN, description="The back office's customer id")
-Number = Path(pattern=IDENTIFIER_PATTERN, description="The back office's parcel or order number")
+CustomerId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="The back office's customer id")]
+ParcelNumber = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="The back office's parcel number")]
+OrderNumber = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="The back office's order number")]
 
 # Documents the bearer scheme in OpenAPI; the check itself is the middleware below.
 bearer = HTTPBearer(auto_error=False, description="MARKETU_OPERATOR_TOKEN")
@@ -49,7 +52,7 @@ def _status(response: Response, created: bool) -> None:
 
 @router.put("/customers/{customer_id}", response_model=CustomerOut, status_code=200,
             responses={201: {"model": CustomerOut, "description": "Created"}})
-def put_customer(body: CustomerIn, response: Response, customer_id: str = CustomerId):
+def put_customer(body: CustomerIn, response: Response, customer_id: CustomerId):
     with session_scope() as session:
         customer, written = writes.upsert_customer(session, customer_id, body)
         _status(response, written.created)
@@ -60,7 +63,7 @@ def put_customer(body: CustomerIn, response: Response, customer_id: str = Custom
 
 @router.put("/parcels/{parcel_number}", response_model=ParcelOut, status_code=200,
             responses={201: {"model": ParcelOut, "description": "Created"}})
-def put_parcel(body: ParcelIn, response: Response, parcel_number: str = Number):
+def put_parcel(body: ParcelIn, response: Response, parcel_number: ParcelNumber):
     with session_scope() as session:
         parcel, written = writes.upsert_parcel(session, parcel_number, body)
         _status(response, written.created)
@@ -69,7 +72,7 @@ def put_parcel(body: ParcelIn, response: Response, parcel_number: str = Number):
 
 @router.post("/parcels/{parcel_number}/events", response_model=EventRecorded, status_code=200,
              responses={201: {"model": EventRecorded, "description": "Recorded"}, 404: {}})
-def post_courier_event(body: CourierEventIn, response: Response, parcel_number: str = Number):
+def post_courier_event(body: CourierEventIn, response: Response, parcel_number: ParcelNumber):
     with session_scope() as session:
         parcel, written = writes.add_courier_event(session, parcel_number, body)
         _status(response, written.created)
@@ -77,7 +80,7 @@ def post_courier_event(body: CourierEventIn, response: Response, parcel_number: 
 
 
 @router.get("/parcels/{parcel_number}", response_model=ParcelOut, responses={404: {}})
-def get_parcel(parcel_number: str = Number):
+def get_parcel(parcel_number: ParcelNumber):
     with session_scope() as session:
         parcel = writes.parcel_by_number(session, parcel_number)
         if parcel is None:
@@ -87,7 +90,7 @@ def get_parcel(parcel_number: str = Number):
 
 @router.put("/orders/{order_number}", response_model=OrderOut, status_code=200,
             responses={201: {"model": OrderOut, "description": "Created"}})
-def put_order(body: OrderIn, response: Response, order_number: str = Number):
+def put_order(body: OrderIn, response: Response, order_number: OrderNumber):
     with session_scope() as session:
         order, written = writes.upsert_order(session, order_number, body)
         _status(response, written.created)
@@ -96,7 +99,7 @@ def put_order(body: OrderIn, response: Response, order_number: str = Number):
 
 @router.post("/orders/{order_number}/events", response_model=EventRecorded, status_code=200,
              responses={201: {"model": EventRecorded, "description": "Recorded"}, 404: {}})
-def post_order_event(body: OrderEventIn, response: Response, order_number: str = Number):
+def post_order_event(body: OrderEventIn, response: Response, order_number: OrderNumber):
     with session_scope() as session:
         order, written = writes.add_order_event(session, order_number, body)
         _status(response, written.created)
@@ -105,7 +108,7 @@ def post_order_event(body: OrderEventIn, response: Response, order_number: str =
 
 
 @router.get("/orders/{order_number}", response_model=OrderOut, responses={404: {}})
-def get_order(order_number: str = Number):
+def get_order(order_number: OrderNumber):
     with session_scope() as session:
         order = writes.order_by_number(session, order_number)
         if order is None:
@@ -151,6 +154,11 @@ def create_api() -> FastAPI:
     @api.exception_handler(writes.InputProblem)
     async def input_problem(_request: Request, exc: writes.InputProblem):
         return _problem(exc.status_code, exc.field, exc.message)
+
+    @api.exception_handler(IntegrityError)
+    async def concurrent_write(_request: Request, exc: IntegrityError):
+        # Two identical requests raced past the existence check; the loser may simply retry.
+        return JSONResponse({"detail": "a concurrent request wrote the same data; retry"}, status_code=409)
 
     @api.exception_handler(writes.NotFound)
     async def not_found(_request: Request, exc: writes.NotFound):
