@@ -1,0 +1,472 @@
+"""Expected arrival in Almaty (ETA): learned stage durations, conditioned on time already spent.
+
+Method
+------
+The journey to Almaty is five stages, each lasting from the first event of its status to the
+first event of a later one: paid -> processing -> to_china_warehouse -> at_china_warehouse ->
+shipped_from_china -> (at_almaty_warehouse). `learn_stats` takes the recent history (stages
+that started within `window_days`, default 120) and estimates each stage's duration
+distribution with the Kaplan-Meier product-limit estimator, so stages still in progress count
+as censored observations instead of biasing the result towards fast orders. A skipped stage
+(no event of its own between an earlier and a later one) is a duration of 0, so sums stay
+right. Cancelled orders are left out. Each stage is learned per marketplace when it has at
+least `MIN_MARKETPLACE_SAMPLES` completed observations, else pooled over all marketplaces,
+else (fewer than `MIN_POOLED_SAMPLES`) the defaults below.
+
+Chinese public holidays pause the four stages in China (buying, sellers, the warehouse), not
+the transit to Almaty: those four are measured in "working days" (holiday time removed) both
+when learning and when predicting, and predictions are mapped back to the calendar.
+
+`estimate` conditions on the time already spent in the current stage (the empirical
+conditional distribution of the remaining time: durations longer than the elapsed time, minus
+it), then combines it with the later stages by exact convolution of the distributions on a
+grid of 3 hours (deterministic, no sampling). Past the stage's 95th percentile the history
+says little, so the order is taken to be at that percentile: its remaining time is that of the
+slowest 5% there, and its dates move forward day by day. Dates are never before today.
+
+Result: `expected` is the median arrival date, `earliest`..`latest` the P10-P90 range, all
+Almaty calendar days. `late` ("задерживается") is true when today is past the P90 date of the
+estimate made, unconditionally, at the start of the current stage: the order has outlived the
+range it was promised when it entered this stage. Orders that reached Almaty have `arrived`
+(the date of their first event at or past at_almaty_warehouse) and no range. Unpaid orders get
+the estimate "if paid now" (the paid stage starting now, never late), so that every order on
+its way has a date, as the product spec asks. Cancelled orders have no ETA.
+
+Defaults (public, typical figures; used where history is thin), uniform in days:
+paid 0.2-1.0 and processing 0.8-2.0 (buying: 1-3 days together), seller to the China warehouse
+2-7, warehouse check and consolidation 1-5, China to Almaty 6-18 (the fast and the slow lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Sequence
+
+from marketu_app.domain.statuses import JOURNEY, OrderStatus, journey_index
+from marketu_app.domain.timeutil import almaty_date, to_utc
+
+S = OrderStatus
+STAGES: tuple[OrderStatus, ...] = (S.PAID, S.PROCESSING, S.TO_CHINA_WAREHOUSE, S.AT_CHINA_WAREHOUSE,
+                                   S.SHIPPED_FROM_CHINA)
+ARRIVAL = S.AT_ALMATY_WAREHOUSE
+PAUSED_BY_HOLIDAYS = frozenset(STAGES[:4])  # the stages in China; the line to Almaty keeps going
+SHIP = len(STAGES) - 1  # index of the transit stage
+
+DEFAULT_STAGE_DAYS: dict[OrderStatus, tuple[float, float]] = {
+    S.PAID: (0.2, 1.0),
+    S.PROCESSING: (0.8, 2.0),
+    S.TO_CHINA_WAREHOUSE: (2.0, 7.0),
+    S.AT_CHINA_WAREHOUSE: (1.0, 5.0),
+    S.SHIPPED_FROM_CHINA: (6.0, 18.0),
+}
+DEFAULT_WINDOW_DAYS = 120
+MIN_MARKETPLACE_SAMPLES = 40
+MIN_POOLED_SAMPLES = 20
+TAIL_MASS = 0.05  # past the P95 of a stage, the order is treated as being at its P95
+LOW_Q, MID_Q, HIGH_Q = 0.10, 0.50, 0.90
+STEP = 0.125  # grid of the convolutions, in days (3 hours)
+POOLED = "*"
+
+# China's official public holidays (Spring Festival, Labour Day, National Day "Golden Week"),
+# inclusive dates, China time. 2027's Spring Festival dates are the expected ones.
+CHINA_HOLIDAYS: tuple[tuple[date, date], ...] = (
+    (date(2024, 2, 10), date(2024, 2, 17)), (date(2024, 5, 1), date(2024, 5, 5)),
+    (date(2024, 10, 1), date(2024, 10, 7)),
+    (date(2025, 1, 28), date(2025, 2, 4)), (date(2025, 5, 1), date(2025, 5, 5)),
+    (date(2025, 10, 1), date(2025, 10, 8)),
+    (date(2026, 2, 15), date(2026, 2, 23)), (date(2026, 5, 1), date(2026, 5, 5)),
+    (date(2026, 10, 1), date(2026, 10, 7)),
+    (date(2027, 2, 5), date(2027, 2, 11)), (date(2027, 5, 1), date(2027, 5, 5)),
+    (date(2027, 10, 1), date(2027, 10, 7)),
+)
+_CHINA_UTC_OFFSET_DAYS = 8 / 24
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- time as float days (UTC)
+
+def to_days(value: datetime) -> float:
+    return (to_utc(value) - _EPOCH).total_seconds() / 86400.0
+
+
+def from_days(value: float) -> datetime:
+    return _EPOCH + timedelta(days=value)
+
+
+def holiday_spans(holidays: Iterable[tuple[date, date]] = CHINA_HOLIDAYS) -> tuple[tuple[float, float], ...]:
+    """Holidays as [start, end) in float days UTC, from midnight to midnight China time."""
+    def midnight(d: date) -> float:
+        return (d - date(1970, 1, 1)).days - _CHINA_UTC_OFFSET_DAYS
+    return tuple(sorted((midnight(a), midnight(b) + 1.0) for a, b in holidays))
+
+
+HOLIDAY_SPANS = holiday_spans()
+
+
+def working_days(a: float, b: float, spans=HOLIDAY_SPANS) -> float:
+    """Time from a to b (float days) with holiday time removed."""
+    if b <= a:
+        return 0.0
+    total = b - a
+    for hs, he in spans:
+        if he > a and hs < b:
+            total -= min(b, he) - max(a, hs)
+    return total
+
+
+def advance_working(start: float, work: float, spans=HOLIDAY_SPANS) -> float:
+    """The moment (float days) when `work` working days have passed since `start`."""
+    t, left = start, work
+    for hs, he in spans:
+        if he <= t:
+            continue
+        if hs <= t:  # inside a holiday: nothing happens until it ends
+            t = he
+            continue
+        if t + left <= hs:
+            return t + left
+        left -= hs - t
+        t = he
+    return t + left
+
+
+def _stage_time(stage: int, a: float, b: float) -> float:
+    return working_days(a, b) if STAGES[stage] in PAUSED_BY_HOLIDAYS else max(0.0, b - a)
+
+
+# ---------------------------------------------------------------- distributions
+
+@dataclass(frozen=True)
+class StageDist:
+    """A discrete distribution of a stage's duration in days (working days in China)."""
+
+    values: tuple[float, ...]  # sorted
+    weights: tuple[float, ...]  # sum to 1
+    n: int  # completed observations behind it (0: a default)
+    source: str  # the marketplace, "*" (pooled) or "default"
+
+    def quantile(self, q: float) -> float:
+        acc = 0.0
+        for v, w in zip(self.values, self.weights):
+            acc += w
+            if acc >= q - 1e-12:
+                return v
+        return self.values[-1]
+
+    def elapsed_cap(self) -> float:
+        """Elapsed time beyond which the history says little: P95, and at least 3 values above it."""
+        cap = self.quantile(1.0 - TAIL_MASS)
+        positive = [v for v in self.values if v > 0]
+        if len(positive) >= 4:
+            cap = min(cap, positive[-4])
+        return max(0.0, cap - 1e-9)
+
+    def remaining(self, elapsed: float) -> list[tuple[float, float]]:
+        """The conditional distribution of the time left given `elapsed`: [(days, weight)]."""
+        e = min(max(elapsed, 0.0), self.elapsed_cap())
+        kept = [(v - e, w) for v, w in zip(self.values, self.weights) if v > e]
+        if not kept:  # cannot happen after the cap, but never divide by zero
+            kept = [(0.0, 1.0)]
+        total = sum(w for _, w in kept)
+        return [(v, w / total) for v, w in kept]
+
+
+def kaplan_meier(observations: Sequence[tuple[float, bool]], source: str) -> StageDist | None:
+    """Product-limit estimate from (duration, completed) pairs; censored ones are still running."""
+    if not observations:
+        return None
+    obs = sorted(observations, key=lambda o: (o[0], not o[1]))  # events before censorings at a tie
+    at_risk = len(obs)
+    survival = 1.0
+    masses: dict[float, float] = {}
+    i = 0
+    while i < len(obs):
+        t = obs[i][0]
+        done = censored = 0
+        while i < len(obs) and obs[i][0] == t:
+            done += obs[i][1]
+            censored += not obs[i][1]
+            i += 1
+        if done:
+            mass = survival * done / at_risk
+            masses[t] = masses.get(t, 0.0) + mass
+            survival -= mass
+        at_risk -= done + censored
+    completed = sum(1 for o in obs if o[1])
+    if not completed:
+        return None
+    if survival > 1e-9:  # still running beyond every completion: put that mass past the last one
+        masses[max(obs[-1][0], max(masses)) * 1.25] = survival
+    values = tuple(sorted(masses))
+    return StageDist(values, tuple(masses[v] for v in values), completed, source)
+
+
+def default_dist(stage: OrderStatus, points: int = 24) -> StageDist:
+    low, high = DEFAULT_STAGE_DAYS[stage]
+    values = tuple(low + (high - low) * (i + 0.5) / points for i in range(points))
+    return StageDist(values, tuple(1.0 / points for _ in values), 0, "default")
+
+
+# ---------------------------------------------------------------- binned arithmetic
+
+def _bins(pairs: Iterable[tuple[float, float]]) -> list[float]:
+    pairs = list(pairs)
+    out = [0.0] * (int(round(max(v for v, _ in pairs) / STEP)) + 1)
+    for v, w in pairs:
+        out[int(round(v / STEP))] += w
+    return out
+
+
+def _convolve(a: list[float], b: list[float]) -> list[float]:
+    out = [0.0] * (len(a) + len(b) - 1)
+    nb = len(b)
+    for i, p in enumerate(a):
+        if p > 1e-12:
+            out[i:i + nb] = [x + p * q for x, q in zip(out[i:i + nb], b)]
+    return out
+
+
+def _bin_quantiles(dist: list[float], qs: Sequence[float]) -> list[float]:
+    """Quantiles (days) of a binned distribution, interpolated within a bin."""
+    result, acc, i = [], 0.0, 0
+    total = sum(dist)
+    for q in qs:
+        target = q * total
+        while i < len(dist) - 1 and acc + dist[i] < target:
+            acc += dist[i]
+            i += 1
+        frac = (target - acc) / dist[i] if dist[i] > 0 else 0.5
+        result.append(max(0.0, (i - 0.5 + min(max(frac, 0.0), 1.0)) * STEP))
+    return result
+
+
+@dataclass
+class Profile:
+    """A marketplace's five stage distributions and their precomputed sums."""
+
+    stages: tuple[StageDist, ...]
+    entered: list[list[float]] = field(default_factory=list)  # stage k given it was entered (no skips)
+    pause_tail: list[list[float]] = field(default_factory=list)  # China stages k..3 summed
+    tail: list[list[float]] = field(default_factory=list)  # stages k..4 summed
+    full: list[list[float]] = field(default_factory=list)  # entered k + tail k+1
+    full_q: list[list[float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        binned = [_bins(zip(d.values, d.weights)) for d in self.stages]
+        self.entered = [_bins(StageDist.remaining(d, 0.0)) for d in self.stages]
+        self.pause_tail = [[1.0] for _ in range(len(STAGES) + 1)]
+        for k in range(SHIP - 1, -1, -1):
+            self.pause_tail[k] = _convolve(binned[k], self.pause_tail[k + 1])
+        ship = binned[SHIP]
+        self.tail = [_convolve(self.pause_tail[k], ship) for k in range(SHIP)] + [ship, [1.0]]
+        self.full = [_convolve(self.entered[k], self.tail[k + 1]) for k in range(len(STAGES))]
+        self.full_q = [_bin_quantiles(f, (LOW_Q, MID_Q, HIGH_Q)) for f in self.full]
+
+
+@dataclass
+class EtaStats:
+    """What was learned: per group (marketplace or pooled) and stage, a duration distribution."""
+
+    learned_at: datetime | None
+    window_days: int
+    dists: dict[str, tuple[StageDist, ...]]  # POOLED always present
+    _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
+
+    def profile(self, marketplace: str | None) -> Profile:
+        key = (marketplace or "").strip().lower()
+        if key not in self.dists:
+            key = POOLED
+        if key not in self._profiles:
+            self._profiles[key] = Profile(self.dists[key])
+        return self._profiles[key]
+
+    def summary(self) -> dict[str, dict[str, tuple[str, int, float]]]:
+        """Per group and stage: (source, completed samples, median days). For logs and tests."""
+        return {g: {STAGES[k].value: (d.source, d.n, d.quantile(0.5)) for k, d in enumerate(ds)}
+                for g, ds in self.dists.items()}
+
+
+def default_stats() -> EtaStats:
+    return EtaStats(None, DEFAULT_WINDOW_DAYS, {POOLED: tuple(default_dist(s) for s in STAGES)})
+
+
+# ---------------------------------------------------------------- journeys and learning
+
+@dataclass(frozen=True)
+class Journey:
+    """One order as the estimator sees it: its marketplace and its status events (any order)."""
+
+    marketplace: str
+    events: tuple[tuple[str, datetime], ...]
+    status: str | None = None  # the current status; by default the latest event's
+
+
+def _sorted_events(journey: Journey) -> list[tuple[int, float]]:
+    """(journey index, float days) by time; cancelled events dropped; a stable sort keeps ties."""
+    events = [(journey_index(s), to_days(at)) for s, at in journey.events]
+    return sorted(((i, t) for i, t in events if i >= 0), key=lambda e: e[1])
+
+
+def _current(journey: Journey) -> OrderStatus | None:
+    if journey.status:
+        return OrderStatus(journey.status)
+    if not journey.events:
+        return None
+    latest = max(range(len(journey.events)), key=lambda i: (to_days(journey.events[i][1]), i))
+    return OrderStatus(journey.events[latest][0])
+
+
+def _reach(events: list[tuple[int, float]], index: int) -> float | None:
+    """When the order first reached this journey position or a later one."""
+    times = [t for i, t in events if i >= index]
+    return min(times) if times else None
+
+
+def stage_observations(journey: Journey, now: float, since: float) -> list[tuple[int, float, bool]]:
+    """(stage, duration, completed) of the stages that started in [since, now)."""
+    visible = [(s, at) for s, at in journey.events if to_days(at) <= now]
+    if not visible or _current(Journey(journey.marketplace, tuple(visible))) is S.CANCELLED:
+        return []
+    events = [(i, t) for i, t in _sorted_events(journey) if t <= now]
+    if not events:
+        return []
+    first = min(i for i, _ in events)
+    out = []
+    for k, stage in enumerate(STAGES):
+        index = JOURNEY.index(stage)
+        if first > index:  # entered the history past this stage: its start is unknown
+            continue
+        start, end = _reach(events, index), _reach(events, index + 1)
+        if start is None or not since <= start < now:
+            continue
+        if end is not None:
+            out.append((k, _stage_time(k, start, end), True))
+        else:
+            out.append((k, _stage_time(k, start, now), False))
+    return out
+
+
+def learn_stats(journeys: Iterable[Journey], now: datetime, window_days: int = DEFAULT_WINDOW_DAYS,
+                min_marketplace: int = MIN_MARKETPLACE_SAMPLES,
+                min_pooled: int = MIN_POOLED_SAMPLES) -> EtaStats:
+    t_now = to_days(now)
+    since = t_now - window_days
+    per_group: dict[str, list[list[tuple[float, bool]]]] = {}
+    pooled: list[list[tuple[float, bool]]] = [[] for _ in STAGES]
+    for journey in journeys:
+        group = (journey.marketplace or "").strip().lower()
+        for k, duration, done in stage_observations(journey, t_now, since):
+            per_group.setdefault(group, [[] for _ in STAGES])[k].append((duration, done))
+            pooled[k].append((duration, done))
+    pooled_dists = []
+    for k, stage in enumerate(STAGES):
+        d = kaplan_meier(pooled[k], POOLED)
+        pooled_dists.append(d if d is not None and d.n >= min_pooled else default_dist(stage))
+    dists: dict[str, tuple[StageDist, ...]] = {POOLED: tuple(pooled_dists)}
+    for group, stages in per_group.items():
+        own = []
+        for k in range(len(STAGES)):
+            d = kaplan_meier(stages[k], group)
+            own.append(d if d is not None and d.n >= min_marketplace else pooled_dists[k])
+        if any(d.source == group for d in own):
+            dists[group] = tuple(own)
+    return EtaStats(from_days(t_now), window_days, dists)
+
+
+# ---------------------------------------------------------------- estimating
+
+@dataclass(frozen=True)
+class Eta:
+    expected: date
+    earliest: date
+    latest: date
+    late: bool
+    arrived: date | None = None  # set for orders already in Almaty (then the dates equal it)
+
+
+def _offsets(profile: Profile, k: int, base: float, elapsed: float | None) -> list[float]:
+    """P10, P50, P90 of the time (calendar days) from `base` to arrival; elapsed None: at stage start."""
+    if elapsed is None:
+        rem = profile.entered[k]
+    else:
+        rem = _bins(profile.stages[k].remaining(elapsed))
+    if k == SHIP:
+        return _bin_quantiles(rem, (LOW_Q, MID_Q, HIGH_Q))
+    pause = _convolve(rem, profile.pause_tail[k + 1])
+    horizon = base + len(pause) * STEP
+    if not any(he > base and hs < horizon for hs, he in HOLIDAY_SPANS):
+        if elapsed is None:
+            return profile.full_q[k]
+        return _bin_quantiles(_convolve(rem, profile.tail[k + 1]), (LOW_Q, MID_Q, HIGH_Q))
+    # Holidays ahead: map the China part from working days to the calendar, then add the transit.
+    calendar: dict[int, float] = {}
+    for b, p in enumerate(pause):
+        if p > 1e-12:
+            c = int(round((advance_working(base, b * STEP) - base) / STEP))
+            calendar[c] = calendar.get(c, 0.0) + p
+    mapped = [0.0] * (max(calendar) + 1)
+    for c, p in calendar.items():
+        mapped[c] = p
+    return _bin_quantiles(_convolve(mapped, profile.tail[SHIP]), (LOW_Q, MID_Q, HIGH_Q))
+
+
+def _dates(base: float, offsets: list[float], today: date) -> tuple[date, date, date]:
+    """Earliest, expected, latest dates; never before today.
+
+    The range's ends are the day boundaries nearest to P10 and P90 (not the days containing
+    them, which would widen an 80% range to about 90% of the days on average).
+    """
+    low, mid, high = (base + o for o in offsets)
+    expected = max(today, almaty_date(from_days(mid)))
+    earliest = max(today, min(expected, almaty_date(from_days(low + 0.5))))
+    latest = max(expected, almaty_date(from_days(high - 0.5)))
+    return earliest, expected, latest
+
+
+def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
+    """The ETA of one order at `now` (pure: everything it needs is in `stats` and `journey`)."""
+    current = _current(journey)
+    if current is None or current is S.CANCELLED:
+        return None
+    events = _sorted_events(journey)
+    if journey_index(current) >= JOURNEY.index(ARRIVAL):
+        reached = _reach(events, JOURNEY.index(ARRIVAL))
+        if reached is None:
+            return None
+        day = almaty_date(from_days(reached))
+        return Eta(day, day, day, False, arrived=day)
+    t_now = to_days(now)
+    today = almaty_date(now)
+    profile = stats.profile(journey.marketplace)
+    if current is S.NOT_PAID:  # "if paid now"
+        earliest, expected, latest = _dates(t_now, _offsets(profile, 0, t_now, None), today)
+        return Eta(expected, earliest, latest, False)
+    k = STAGES.index(current)
+    start = _reach(events, JOURNEY.index(current))
+    start = t_now if start is None else start
+    base = max(t_now, start)  # an event a little in the future: predict from it
+    elapsed = _stage_time(k, start, t_now)
+    earliest, expected, latest = _dates(base, _offsets(profile, k, base, elapsed), today)
+    late = False
+    if start < t_now:
+        promised = _dates(start, _offsets(profile, k, start, None), almaty_date(from_days(start)))[2]
+        late = today > promised
+    return Eta(expected, earliest, latest, late)
+
+
+def parcel_eta(etas: Iterable[Eta | None]) -> Eta | None:
+    """A parcel arrives with its last order: the latest of its orders' ETAs (None: cancelled).
+
+    It has `arrived` only when every order has arrived; otherwise the orders still on their
+    way decide (each date the latest of theirs; late if any is late).
+    """
+    known = [e for e in etas if e is not None]
+    if not known:
+        return None
+    waiting = [e for e in known if e.arrived is None]
+    if not waiting:
+        day = max(e.arrived for e in known)
+        return Eta(day, day, day, False, arrived=day)
+    return Eta(max(e.expected for e in waiting), max(e.earliest for e in waiting),
+               max(e.latest for e in waiting), any(e.late for e in waiting))
