@@ -18,6 +18,7 @@ moment with the same knowledge (marketplace, stage, start time; not the line a t
 from __future__ import annotations
 
 import argparse
+import bisect
 import math
 import os
 import platform
@@ -27,14 +28,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from marketu_app.domain import eta  # noqa: E402
-from marketu_app.domain.timeutil import almaty_date  # noqa: E402
+from marketu_app.domain.timeutil import ALMATY, almaty_date  # noqa: E402
 
 S = eta.S
 CN = 8 / 24  # China local time offset, days
@@ -168,10 +169,16 @@ def oracle(rng: random.Random, k: int, mp: str, t: float) -> tuple[date, date, d
             x = sample_stage(rng, j, mp, x)
         arrivals.append(x)
     arrivals.sort()
-    pick = lambda q, shift: almaty_date(eta.from_days(arrivals[min(len(arrivals) - 1, int(q * len(arrivals)))]
-                                                       + shift))
-    mid = pick(eta.MID_Q, 0.0)  # the range's ends: the nearest day boundaries, as the estimator's
-    return min(mid, pick(eta.LOW_Q, 0.5)), mid, max(mid, pick(eta.HIGH_Q, -0.5))
+    day = lambda q: almaty_date(eta.from_days(arrivals[min(len(arrivals) - 1, int(q * len(arrivals)))]))
+    before = lambda d: bisect.bisect_left(arrivals, eta.to_days(datetime(d.year, d.month, d.day, tzinfo=ALMATY))) \
+        / len(arrivals)
+    one = timedelta(days=1)
+    mid, low, high = day(eta.MID_Q), day(eta.LOW_Q), day(eta.HIGH_Q)
+    if eta.LOW_Q - before(low) > before(low + one) - eta.LOW_Q:  # the estimator's rule for the ends
+        low += one
+    if before(high + one) - eta.HIGH_Q > eta.HIGH_Q - before(high):
+        high -= one
+    return min(low, mid), mid, max(high, mid)
 
 
 # ---------------------------------------------------------------- the backtest

@@ -39,12 +39,14 @@ paid 0.2-1.0 and processing 0.8-2.0 (buying: 1-3 days together), seller to the C
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 from marketu_app.domain.statuses import JOURNEY, OrderStatus, journey_index
-from marketu_app.domain.timeutil import almaty_date, to_utc
+from marketu_app.domain.timeutil import ALMATY, almaty_date, to_utc
 
 S = OrderStatus
 STAGES: tuple[OrderStatus, ...] = (S.PAID, S.PROCESSING, S.TO_CHINA_WAREHOUSE, S.AT_CHINA_WAREHOUSE,
@@ -227,18 +229,32 @@ def _convolve(a: list[float], b: list[float]) -> list[float]:
     return out
 
 
-def _bin_quantiles(dist: list[float], qs: Sequence[float]) -> list[float]:
-    """Quantiles (days) of a binned distribution, interpolated within a bin."""
-    result, acc, i = [], 0.0, 0
-    total = sum(dist)
-    for q in qs:
-        target = q * total
-        while i < len(dist) - 1 and acc + dist[i] < target:
-            acc += dist[i]
-            i += 1
-        frac = (target - acc) / dist[i] if dist[i] > 0 else 0.5
-        result.append(max(0.0, (i - 0.5 + min(max(frac, 0.0), 1.0)) * STEP))
-    return result
+class Spread:
+    """The binned distribution of the time to arrival (days from a base moment)."""
+
+    def __init__(self, dist: list[float]) -> None:
+        total = sum(dist)
+        self.dist = [p / total for p in dist]
+        self.cum, acc = [], 0.0
+        for p in self.dist:
+            acc += p
+            self.cum.append(acc)
+
+    def quantile(self, q: float) -> float:
+        """Interpolated within a bin (bin i covers [(i - 0.5) STEP, (i + 0.5) STEP))."""
+        i = min(bisect.bisect_left(self.cum, q - 1e-12), len(self.cum) - 1)
+        below = self.cum[i - 1] if i else 0.0
+        frac = (q - below) / self.dist[i] if self.dist[i] > 0 else 0.5
+        return max(0.0, (i - 0.5 + min(max(frac, 0.0), 1.0)) * STEP)
+
+    def cdf(self, x: float) -> float:
+        pos = x / STEP + 0.5
+        i = math.floor(pos)
+        if i < 0:
+            return 0.0
+        if i >= len(self.dist):
+            return 1.0
+        return (self.cum[i - 1] if i else 0.0) + (pos - i) * self.dist[i]
 
 
 @dataclass
@@ -249,8 +265,7 @@ class Profile:
     entered: list[list[float]] = field(default_factory=list)  # stage k given it was entered (no skips)
     pause_tail: list[list[float]] = field(default_factory=list)  # China stages k..3 summed
     tail: list[list[float]] = field(default_factory=list)  # stages k..4 summed
-    full: list[list[float]] = field(default_factory=list)  # entered k + tail k+1
-    full_q: list[list[float]] = field(default_factory=list)
+    full: list[Spread] = field(default_factory=list)  # entered k + tail k+1
 
     def __post_init__(self) -> None:
         binned = [_bins(zip(d.values, d.weights)) for d in self.stages]
@@ -260,8 +275,7 @@ class Profile:
             self.pause_tail[k] = _convolve(binned[k], self.pause_tail[k + 1])
         ship = binned[SHIP]
         self.tail = [_convolve(self.pause_tail[k], ship) for k in range(SHIP)] + [ship, [1.0]]
-        self.full = [_convolve(self.entered[k], self.tail[k + 1]) for k in range(len(STAGES))]
-        self.full_q = [_bin_quantiles(f, (LOW_Q, MID_Q, HIGH_Q)) for f in self.full]
+        self.full = [Spread(_convolve(self.entered[k], self.tail[k + 1])) for k in range(len(STAGES))]
 
 
 @dataclass
@@ -385,20 +399,18 @@ class Eta:
     arrived: date | None = None  # set for orders already in Almaty (then the dates equal it)
 
 
-def _offsets(profile: Profile, k: int, base: float, elapsed: float | None) -> list[float]:
-    """P10, P50, P90 of the time (calendar days) from `base` to arrival; elapsed None: at stage start."""
+def _spread(profile: Profile, k: int, base: float, elapsed: float | None) -> Spread:
+    """The time (calendar days) from `base` to arrival; elapsed None: at the stage's start."""
     if elapsed is None:
         rem = profile.entered[k]
     else:
         rem = _bins(profile.stages[k].remaining(elapsed))
     if k == SHIP:
-        return _bin_quantiles(rem, (LOW_Q, MID_Q, HIGH_Q))
+        return Spread(rem)
     pause = _convolve(rem, profile.pause_tail[k + 1])
     horizon = base + len(pause) * STEP
     if not any(he > base and hs < horizon for hs, he in HOLIDAY_SPANS):
-        if elapsed is None:
-            return profile.full_q[k]
-        return _bin_quantiles(_convolve(rem, profile.tail[k + 1]), (LOW_Q, MID_Q, HIGH_Q))
+        return profile.full[k] if elapsed is None else Spread(_convolve(rem, profile.tail[k + 1]))
     # Holidays ahead: map the China part from working days to the calendar, then add the transit.
     calendar: dict[int, float] = {}
     for b, p in enumerate(pause):
@@ -408,20 +420,32 @@ def _offsets(profile: Profile, k: int, base: float, elapsed: float | None) -> li
     mapped = [0.0] * (max(calendar) + 1)
     for c, p in calendar.items():
         mapped[c] = p
-    return _bin_quantiles(_convolve(mapped, profile.tail[SHIP]), (LOW_Q, MID_Q, HIGH_Q))
+    return Spread(_convolve(mapped, profile.tail[SHIP]))
 
 
-def _dates(base: float, offsets: list[float], today: date) -> tuple[date, date, date]:
-    """Earliest, expected, latest dates; never before today.
+def _dates(base: float, spread: Spread, today: date) -> tuple[date, date, date]:
+    """Earliest, expected, latest Almaty dates; never before today.
 
-    The range's ends are the day boundaries nearest to P10 and P90 (not the days containing
-    them, which would widen an 80% range to about 90% of the days on average).
+    The median's day is the expected date. Each end of the range is the day holding P10 (P90)
+    or its neighbour inside the range, whichever leaves the probability outside the range closer
+    to 10%: always taking the days holding them would widen the 80% range to about 90%.
     """
-    low, mid, high = (base + o for o in offsets)
-    expected = max(today, almaty_date(from_days(mid)))
-    earliest = max(today, min(expected, almaty_date(from_days(low + 0.5))))
-    latest = max(expected, almaty_date(from_days(high - 0.5)))
-    return earliest, expected, latest
+    def day(offset: float) -> date:
+        return almaty_date(from_days(base + offset))
+
+    def before(d: date) -> float:  # probability of arriving before day d (Almaty)
+        return spread.cdf(to_days(datetime(d.year, d.month, d.day, tzinfo=ALMATY)) - base)
+
+    one = timedelta(days=1)
+    expected = max(today, day(spread.quantile(MID_Q)))
+    low = day(spread.quantile(LOW_Q))
+    if LOW_Q - before(low) > before(low + one) - LOW_Q:
+        low += one
+    high = day(spread.quantile(HIGH_Q))
+    if before(high + one) - HIGH_Q > HIGH_Q - before(high):
+        high -= one
+    earliest = max(today, min(low, expected))
+    return earliest, expected, max(high, expected)
 
 
 def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
@@ -440,17 +464,17 @@ def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
     today = almaty_date(now)
     profile = stats.profile(journey.marketplace)
     if current is S.NOT_PAID:  # "if paid now"
-        earliest, expected, latest = _dates(t_now, _offsets(profile, 0, t_now, None), today)
+        earliest, expected, latest = _dates(t_now, _spread(profile, 0, t_now, None), today)
         return Eta(expected, earliest, latest, False)
     k = STAGES.index(current)
     start = _reach(events, JOURNEY.index(current))
     start = t_now if start is None else start
     base = max(t_now, start)  # an event a little in the future: predict from it
     elapsed = _stage_time(k, start, t_now)
-    earliest, expected, latest = _dates(base, _offsets(profile, k, base, elapsed), today)
+    earliest, expected, latest = _dates(base, _spread(profile, k, base, elapsed), today)
     late = False
     if start < t_now:
-        promised = _dates(start, _offsets(profile, k, start, None), almaty_date(from_days(start)))[2]
+        promised = _dates(start, _spread(profile, k, start, None), almaty_date(from_days(start)))[2]
         late = today > promised
     return Eta(expected, earliest, latest, late)
 
