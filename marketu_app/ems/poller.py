@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import insert as insert_into
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
 from marketu_app.db.models import ChangeLog, EmsEvent, EmsTrack, Parcel
@@ -120,11 +122,14 @@ def _release(engine: Engine, owner: str, tracks: list[str]) -> None:
         s.commit()
 
 
-def _insert_events(s: Session, dialect: str, track: str, events: list[RawEvent], now: datetime) -> list[RawEvent]:
+_TRACK, _EVENT, _PARCEL, _LOG = (m.__table__ for m in (EmsTrack, EmsEvent, Parcel, ChangeLog))
+
+
+def _insert_events(conn: Connection, track: str, events: list[RawEvent], now: datetime) -> list[RawEvent]:
     """Adds the events not stored yet; returns those actually added."""
-    have = {(c, at, p) for c, at, p in s.exec(select(EmsEvent.code, EmsEvent.at, EmsEvent.place)
-                                               .where(EmsEvent.track_number == track)).all()}
-    new, seen = [], set(have)
+    have = set(conn.execute(sa_select(_EVENT.c.code, _EVENT.c.at, _EVENT.c.place)
+                            .where(_EVENT.c.track_number == track)).all())
+    new, seen = [], {tuple(k) for k in have}
     for e in events:
         key = (e.code, e.at, e.place)
         if key not in seen:
@@ -132,30 +137,34 @@ def _insert_events(s: Session, dialect: str, track: str, events: list[RawEvent],
             new.append(e)
     if not new:
         return []
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(EmsEvent).values([dict(track_number=track, code=e.code, at=e.at, place=e.place, text=e.text,
-                                          recorded_at=now) for e in new])
-            .on_conflict_do_nothing().returning(EmsEvent.code, EmsEvent.at, EmsEvent.place))
-    added = {tuple(r) for r in s.connection().execute(stmt).all()}
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # executemany keeps one cached statement; RETURNING names only the rows really inserted.
+    stmt = insert(_EVENT).on_conflict_do_nothing().returning(_EVENT.c.code, _EVENT.c.at, _EVENT.c.place)
+    rows = conn.execute(stmt, [dict(track_number=track, code=e.code, at=e.at, place=e.place, text=e.text,
+                                    recorded_at=now) for e in new]).all()
+    added = {tuple(r) for r in rows}
     return [e for e in new if (e.code, e.at, e.place) in added]
 
 
-def _log_news(s: Session, track: str, timeline: list[Event], added: list[RawEvent]) -> None:
+def _log_news(conn: Connection, track: str, timeline: list[Event], added: list[RawEvent]) -> None:
     """A ChangeLog row per parcel showing the track: the live-update watcher pushes it."""
+    shown = and_(_PARCEL.c.ems_track_number == track,
+                 _PARCEL.c.delivery_method == DeliveryMethod.KAZAKHSTAN.value)
+    parcels = conn.execute(sa_select(_PARCEL.c.id, _PARCEL.c.number, _PARCEL.c.customer_id).where(shown)).all()
+    if not parcels:
+        return
     latest = timeline[-1] if timeline else None
-    parcels = s.exec(select(Parcel).where(Parcel.ems_track_number == track,
-                                          Parcel.delivery_method == DeliveryMethod.KAZAKHSTAN.value)).all()
+    logged_at = utcnow()
+    conn.execute(insert_into(_LOG), [dict(
+        customer_id=customer_id, parcel_id=pid, kind="ems", at=logged_at,
+        summary=json.dumps({"parcel_number": number, "track_number": track,
+                            "code": latest.code if latest else None,
+                            "group": latest.group if latest else None,
+                            "text": (latest.text("ru") if latest else "")[:200]}, ensure_ascii=False))
+        for pid, number, customer_id in parcels])
     newest_at = max(e.at for e in added)
-    for p in parcels:
-        summary = {"parcel_number": p.number, "track_number": track,
-                   "code": latest.code if latest else None,
-                   "group": latest.group if latest else None,
-                   "text": (latest.text("ru") if latest else "")[:200]}
-        s.add(ChangeLog(customer_id=p.customer_id, parcel_id=p.id, kind="ems",
-                        summary=json.dumps(summary, ensure_ascii=False)))
-        if newest_at > p.last_activity_at:
-            p.last_activity_at = newest_at
-            s.add(p)
+    conn.execute(update(_PARCEL).where(shown, _PARCEL.c.last_activity_at < newest_at)
+                 .values(last_activity_at=newest_at))
 
 
 def _failure_delay(failures: int) -> timedelta:
@@ -163,51 +172,50 @@ def _failure_delay(failures: int) -> timedelta:
     return _jittered(min(first * 2 ** max(failures - 1, 0), cap))
 
 
+def _next_by_news(unchanged: int) -> timedelta:
+    return _jittered(SCHEDULE[min(unchanged, len(SCHEDULE) - 1)])
+
+
 def _record(engine: Engine, track: str, owner: str, now: datetime, outcome) -> tuple[int, bool]:
     """Stores one poll's result in one transaction: (events added, set inactive)."""
-    dialect = engine.dialect.name
-    with Session(engine, expire_on_commit=False) as s:
-        row = s.get(EmsTrack, track)
+    with engine.begin() as conn:
+        row = conn.execute(sa_select(_TRACK).where(_TRACK.c.track_number == track)).first()
         if row is None:
             return 0, False
         added: list[RawEvent] = []
-        row.last_checked_at = now
+        v = dict(last_checked_at=now, lease_owner=None, lease_until=None, active=row.active)
         if isinstance(outcome, ParsedEvents):
-            added = _insert_events(s, dialect, track, outcome.events, now)
+            added = _insert_events(conn, track, outcome.events, now)
             timeline = normalise(outcome.events)
-            row.registered, row.last_error, row.failures = True, None, 0
+            v.update(registered=True, last_error=None, failures=0)
             if added:
-                row.last_changed_at, row.unchanged_polls = now, 0
-                _log_news(s, track, timeline, added)
+                v.update(last_changed_at=now, unchanged_polls=0)
+                _log_news(conn, track, timeline, added)
             else:
-                row.unchanged_polls += 1
+                v["unchanged_polls"] = row.unchanged_polls + 1
             final = final_group(timeline)
             if final and row.final_status == final and not added:
-                row.active = False  # the last check confirmed it: stop
+                v["active"] = False  # the last check confirmed it: stop
             elif final:
-                row.final_status, row.next_poll_at = final, now + _jittered(FINAL_CHECK_AFTER)
+                v.update(final_status=final, next_poll_at=now + _jittered(FINAL_CHECK_AFTER))
             else:
-                row.final_status = None
-                row.next_poll_at = now + _jittered(SCHEDULE[min(row.unchanged_polls, len(SCHEDULE) - 1)])
+                v.update(final_status=None, next_poll_at=now + _next_by_news(v["unchanged_polls"]))
         elif isinstance(outcome, NotRegistered):
-            row.registered, row.last_error, row.failures = False, None, 0  # normal, not a failure
-            row.unchanged_polls += 1
-            row.next_poll_at = now + _jittered(SCHEDULE[min(row.unchanged_polls, len(SCHEDULE) - 1)])
-            if row.last_changed_at is None and row.unchanged_polls > len(SCHEDULE) + NOT_REGISTERED_GIVE_UP.days:
-                row.active = False  # never registered in about two months: a wrong number
+            # Normal for a fresh item: not a failure, no error shown.
+            v.update(registered=False, last_error=None, failures=0, unchanged_polls=row.unchanged_polls + 1)
+            v["next_poll_at"] = now + _next_by_news(v["unchanged_polls"])
+            if row.last_changed_at is None and v["unchanged_polls"] > len(SCHEDULE) + NOT_REGISTERED_GIVE_UP.days:
+                v["active"] = False  # never registered in about two months (daily polls): a wrong number
         else:
-            row.failures += 1
-            row.last_error = str(outcome)[:500]
-            delay = _failure_delay(row.failures)
+            v.update(failures=row.failures + 1, last_error=str(outcome)[:500])
+            delay = _failure_delay(v["failures"])
             if isinstance(outcome, RateLimited):
                 delay = max(delay, timedelta(seconds=outcome.retry_after))
-            row.next_poll_at = now + delay
+            v["next_poll_at"] = now + delay
         if row.refresh_requested_at and row.refresh_requested_at > now:
-            row.next_poll_at = row.refresh_requested_at  # asked for during this poll: keep it due
-        row.lease_owner, row.lease_until = None, None
-        s.add(row)
-        s.commit()
-        return len(added), not row.active
+            v["next_poll_at"] = row.refresh_requested_at  # asked for during this poll: keep it due
+        conn.execute(update(_TRACK).where(_TRACK.c.track_number == track).values(**v))
+        return len(added), not v["active"]
 
 
 # --- the cycle ---
