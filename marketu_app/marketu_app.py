@@ -6,16 +6,27 @@ import reflex as rx
 
 from marketu_app import routes
 from marketu_app.api.router import create_api
+from marketu_app.pages.login import login_page
+from marketu_app.pages.parcel import parcel_page
+from marketu_app.pages.parcels import parcels_page
 from marketu_app.pages.statuses import statuses_page
 from marketu_app.startup import prepare_database
+from marketu_app.state.login import LoginState
+from marketu_app.state.parcel import ParcelState
+from marketu_app.state.parcels import ParcelsState
 
 prepare_database()
 
 app = rx.App(
     api_transformer=create_api(),
+    stylesheets=["/styles.css"],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.ico"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="description", content="Marketu: где сейчас каждый ваш заказ"),
     ],
 )
+app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки · Marketu", on_load=ParcelsState.on_load)
+app.add_page(parcel_page, route=routes.PARCEL, title="Посылка · Marketu", on_load=ParcelState.on_load)
+app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
 app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu")

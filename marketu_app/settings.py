@@ -34,6 +34,7 @@ class Settings:
     ems_concurrency: int
     support_url: str
     session_days: int
+    trust_proxy: bool
     kazpost_page_url: str = "https://post.kz/services/postal/{barcode}"
 
 
@@ -49,4 +50,5 @@ def get_settings() -> Settings:
         ems_concurrency=int(os.environ.get("MARKETU_EMS_CONCURRENCY", "4")),
         support_url=os.environ.get("MARKETU_SUPPORT_URL") or "https://marketu.userecho.com/",
         session_days=int(os.environ.get("MARKETU_SESSION_DAYS", "30")),
+        trust_proxy=_flag("MARKETU_TRUST_PROXY"),
     )

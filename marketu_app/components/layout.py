@@ -45,6 +45,21 @@ def nav_link(label, href: str, icon: str) -> rx.Component:
     )
 
 
+def _support_link() -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("life-buoy", size=18), rx.text(LocaleState.t["nav_support"]),
+                  align="center", spacing="1"),
+        href=get_settings().support_url,
+        is_external=True,
+        underline="none",
+        color=rx.color("gray", 12),
+        padding_x="0.5em",
+        min_height="44px",
+        display="flex",
+        align_items="center",
+    )
+
+
 def header(extra_nav: rx.Component | None = None) -> rx.Component:
     return rx.el.header(
         rx.hstack(
@@ -62,20 +77,15 @@ def header(extra_nav: rx.Component | None = None) -> rx.Component:
             ),
             rx.spacer(),
             rx.hstack(
-                nav_link(LocaleState.t["nav_statuses"], routes.STATUSES, "list-checks"),
-                rx.link(
-                    rx.hstack(rx.icon("life-buoy", size=18), rx.text(LocaleState.t["nav_support"]),
-                              align="center", spacing="1"),
-                    href=get_settings().support_url,
-                    is_external=True,
-                    underline="none",
-                    color=rx.color("gray", 12),
-                    padding_x="0.5em",
-                    min_height="44px",
+                # Phones get these in the bottom bar instead.
+                rx.hstack(
+                    nav_link(LocaleState.t["nav_statuses"], routes.STATUSES, "list-checks"),
+                    _support_link(),
+                    extra_nav if extra_nav is not None else rx.fragment(),
                     display=["none", "none", "flex"],
-                    align_items="center",
+                    align="center",
+                    spacing="1",
                 ),
-                extra_nav if extra_nav is not None else rx.fragment(),
                 language_switch(),
                 theme_toggle(),
                 align="center",
@@ -95,8 +105,41 @@ def header(extra_nav: rx.Component | None = None) -> rx.Component:
     )
 
 
-def shell(*children: rx.Component, extra_nav: rx.Component | None = None) -> rx.Component:
-    """A page inside the shell: header, main content, footer."""
+def bottom_item(label, icon: str, href: str | None = None, on_click=None, external: bool = False):
+    content = rx.vstack(rx.icon(icon, size=20, aria_hidden="true"), rx.text(label, size="1"),
+                        align="center", spacing="0")
+    style = dict(flex="1", min_height="52px", display="flex", align_items="center", justify_content="center",
+                 color=rx.color("gray", 12), underline="none")
+    if on_click is not None:
+        return rx.el.button(content, on_click=on_click, class_name="bottom-nav-item",
+                            style={**style, "background": "none", "border": "none", "cursor": "pointer"})
+    return rx.link(content, href=href, is_external=external, class_name="bottom-nav-item", **style)
+
+
+def bottom_nav(signed_in_items: list[rx.Component] | None = None) -> rx.Component:
+    """Phones: the main destinations within thumb's reach."""
+    t = LocaleState.t
+    return rx.el.nav(
+        rx.hstack(
+            *(signed_in_items or []),
+            bottom_item(t["nav_statuses"], "list-checks", routes.STATUSES),
+            bottom_item(t["nav_support"], "life-buoy", get_settings().support_url, external=True),
+            width="100%",
+            spacing="0",
+        ),
+        aria_label="Marketu",
+        display=["block", "block", "none"],
+        style={
+            "position": "fixed", "bottom": "0", "left": "0", "right": "0", "z_index": "20",
+            "background": rx.color("gray", 1), "border_top": f"1px solid {rx.color('gray', 5)}",
+            "padding_bottom": "env(safe-area-inset-bottom)",
+        },
+    )
+
+
+def shell(*children: rx.Component, extra_nav: rx.Component | None = None,
+          mobile_items: list[rx.Component] | None = None) -> rx.Component:
+    """A page inside the shell: header, main content, footer, and on phones a bottom bar."""
     return rx.box(
         header(extra_nav),
         rx.el.main(
@@ -113,5 +156,6 @@ def shell(*children: rx.Component, extra_nav: rx.Component | None = None) -> rx.
             padding="1.5em",
             text_align="center",
         ),
+        bottom_nav(mobile_items),
         lang=LocaleState.lang,
     )

@@ -1,0 +1,35 @@
+"""Navigation for a signed-in customer: parcels, password, sign out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketu_app import routes
+from marketu_app.components.layout import bottom_item, nav_link
+from marketu_app.state.session import SessionState
+
+
+def account_nav() -> rx.Component:
+    t = SessionState.t
+    return rx.fragment(
+        nav_link(t["nav_parcels"], routes.PARCELS, "package"),
+        rx.icon_button(
+            rx.icon("log-out", size=18),
+            on_click=SessionState.sign_out,
+            variant="ghost",
+            size="2",
+            aria_label=t["nav_sign_out"],
+            title=t["nav_sign_out"],
+            min_width="44px",
+            min_height="44px",
+            class_name="sign-out",
+        ),
+    )
+
+
+def account_mobile_items() -> list[rx.Component]:
+    t = SessionState.t
+    return [
+        bottom_item(t["nav_parcels"], "package", routes.PARCELS),
+        bottom_item(t["nav_sign_out"], "log-out", on_click=SessionState.sign_out),
+    ]

@@ -1,0 +1,141 @@
+"""The parcel page: header, orders as cards, one merged timeline."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketu_app import routes
+from marketu_app.components.account_nav import account_mobile_items, account_nav
+from marketu_app.components.layout import shell
+from marketu_app.components.order_card import order_card
+from marketu_app.components.parcel_card import card_skeleton, eta_line
+from marketu_app.components.status_badge import status_badge
+from marketu_app.components.timeline import timeline
+from marketu_app.state.parcel import ParcelState
+
+
+def _fact(label, value) -> rx.Component:
+    return rx.cond(
+        value != "",
+        rx.vstack(rx.text(label, size="1", color=rx.color("gray", 11)), rx.text(value, size="2", weight="medium"),
+                  spacing="0", min_width="0"),
+    )
+
+
+def _track(detail, t) -> rx.Component:
+    return rx.cond(
+        detail.track_number != "",
+        rx.vstack(
+            rx.text(t["track_number"], size="1", color=rx.color("gray", 11)),
+            rx.hstack(
+                rx.code(detail.track_number, size="3", class_name="track-number"),
+                rx.icon_button(rx.icon("copy", size=16), variant="ghost", size="2", aria_label=t["copy"],
+                               min_width="44px", min_height="44px",
+                               on_click=[rx.set_clipboard(detail.track_number), rx.toast(t["copied"])]),
+                rx.link(rx.icon("external-link", size=16, aria_hidden="true"), t["on_kazpost"],
+                        href=detail.kazpost_url, is_external=True, size="2", display="flex",
+                        align_items="center", gap="1", min_height="44px"),
+                align="center", spacing="1", wrap="wrap",
+            ),
+            spacing="0",
+        ),
+    )
+
+
+def _header(detail, t) -> rx.Component:
+    card = detail.card
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(t["parcel"] + " " + card.number, as_="h1", size="6"),
+                rx.spacer(),
+                rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color, size="3")),
+                width="100%", align="center", wrap="wrap",
+            ),
+            rx.text(card.method + rx.cond(card.city != "", " · " + card.city, "") + " · " + card.orders_count,
+                    color=rx.color("gray", 11)),
+            rx.progress(value=card.progress_pct, width="100%", aria_label=card.progress),
+            rx.text(card.progress, size="2"),
+            eta_line(card.eta, card.eta_kind),
+            rx.grid(
+                _fact(t["recipient"], detail.recipient),
+                _fact("", detail.address),
+                _fact(t["weight"], detail.weight),
+                _track(detail, t),
+                columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+                spacing="3",
+                width="100%",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        size=rx.breakpoints(initial="2", md="3"),
+        width="100%",
+    )
+
+
+def _not_found(t) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("package-x", size=40, color=rx.color("gray", 9), aria_hidden="true"),
+            rx.heading(t["not_found_title"], as_="h1", size="5"),
+            rx.text(t["not_found_hint"], color=rx.color("gray", 11), text_align="center"),
+            rx.link(t["back_to_parcels"], href=routes.PARCELS, min_height="44px"),
+            align="center", spacing="2",
+        ),
+        padding_y="3em",
+        width="100%",
+        class_name="not-found",
+    )
+
+
+def _body(t) -> rx.Component:
+    detail = ParcelState.detail
+    return rx.vstack(
+        _header(detail, t),
+        rx.grid(
+            rx.vstack(
+                rx.heading(t["orders_in_parcel"], as_="h2", size="5"),
+                rx.cond(
+                    detail.orders.length() > 0,
+                    rx.vstack(
+                        rx.foreach(detail.orders, lambda o: order_card(
+                            o, t, ParcelState.open_histories.contains(o.number),
+                            ParcelState.toggle_history(o.number))),
+                        spacing="3", width="100%",
+                    ),
+                    rx.callout(t["no_orders_yet"], icon="info", width="100%"),
+                ),
+                spacing="3", width="100%", min_width="0",
+            ),
+            timeline(detail, t, ParcelState),
+            columns=rx.breakpoints(initial="1", lg="3fr 2fr"),
+            spacing="5",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def parcel_page() -> rx.Component:
+    t = ParcelState.t
+    return shell(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16, aria_hidden="true"), rx.text(t["back_to_parcels"]),
+                          align="center", spacing="1"),
+                href=routes.PARCELS, min_height="44px", display="flex", align_items="center",
+                margin_bottom="0.5em"),
+        rx.cond(
+            ParcelState.loading,
+            rx.vstack(rx.heading(t["loading"], as_="h1", size="6", class_name="sr-only"), card_skeleton(),
+                      card_skeleton(), spacing="3", width="100%", aria_busy="true"),
+            rx.cond(
+                ParcelState.load_failed,
+                rx.center(rx.vstack(rx.heading(t["load_failed"], as_="h1", size="5"),
+                                    rx.button(t["retry"], on_click=ParcelState.retry, min_height="44px"),
+                                    align="center"), padding_y="3em", width="100%"),
+                rx.cond(ParcelState.not_found, _not_found(t), _body(t)),
+            ),
+        ),
+        extra_nav=account_nav(), mobile_items=account_mobile_items(),
+    )

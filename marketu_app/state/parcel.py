@@ -1,0 +1,96 @@
+"""The parcel page: one parcel of the signed-in customer with its orders and its journey."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from marketu_app.db import queries, tracking
+from marketu_app.db.engine import session_scope
+from marketu_app.domain.timeutil import utcnow
+from marketu_app.i18n import format as fmt
+from marketu_app.i18n.texts import text
+from marketu_app.settings import get_settings
+from marketu_app.state.session import SessionState
+from marketu_app.views import ParcelDetailView, parcel_detail
+
+log = logging.getLogger("marketu")
+
+
+class ParcelState(SessionState):
+    detail: ParcelDetailView | None = None
+    not_found: bool = False
+    loading: bool = True
+    load_failed: bool = False
+    open_histories: list[str] = []
+    ems_checked: str = ""
+    ems_unreachable: bool = False
+    refresh_message: str = ""
+
+    @rx.var
+    def page_number(self) -> str:
+        return self.router.page.params.get("number", "") or ""
+
+    def _load(self):
+        customer = self._current_customer()
+        if customer is None:
+            return self._to_sign_in()
+        self.customer_name = customer.name
+        number = self.page_number
+        try:
+            with session_scope() as db:
+                row = queries.parcel_for_customer(db, customer.id, number)
+                timeline = tracking.ems_timeline(db, row.parcel) if row is not None else None
+        except Exception:
+            log.exception("parcel page failed to load")
+            self.load_failed, self.loading = True, False
+            return None
+        self.loading = self.load_failed = False
+        if row is None:
+            # Missing and someone else's look exactly the same.
+            self.detail, self.not_found = None, True
+            return None
+        self.not_found = False
+        self.detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, self.lang)
+        self.ems_unreachable = bool(timeline.last_error)
+        self.ems_checked = fmt.ago(timeline.last_checked_at, utcnow(), self.lang) if timeline.last_checked_at else ""
+        return None
+
+    @rx.event
+    def on_load(self):
+        self.loading, self.detail, self.not_found, self.open_histories = True, None, False, []
+        self.refresh_message = ""
+        yield
+        yield self._load()
+
+    @rx.event
+    def retry(self):
+        self.loading, self.load_failed = True, False
+        yield
+        yield self._load()
+
+    @rx.event
+    def reload(self):
+        return self._load()
+
+    @rx.event
+    def toggle_history(self, order_number: str):
+        if order_number in self.open_histories:
+            self.open_histories = [n for n in self.open_histories if n != order_number]
+        elif self.detail is not None and any(o.number == order_number for o in self.detail.orders):
+            self.open_histories = self.open_histories + [order_number]
+
+    @rx.event
+    def refresh_tracking(self):
+        """Asks the poller to check this parcel's EMS track now (at most once a minute)."""
+        customer = self._current_customer()
+        if customer is None:
+            return self._to_sign_in()
+        with session_scope() as db:
+            row = queries.parcel_for_customer(db, customer.id, self.page_number)
+            if row is None or not row.parcel.ems_track_number:
+                return None
+            accepted = tracking.request_refresh(db, row.parcel, utcnow())
+        self.refresh_message = "" if accepted else text("refresh_too_soon", self.lang)
+        return None
