@@ -164,10 +164,14 @@ class StageDist:
             cap = min(cap, positive[-4])
         return max(0.0, cap - 1e-9)
 
-    def remaining(self, elapsed: float) -> list[tuple[float, float]]:
-        """The conditional distribution of the time left given `elapsed`: [(days, weight)]."""
+    def remaining(self, elapsed: float, origin: float | None = None) -> list[tuple[float, float]]:
+        """The conditional distribution of the time left given `elapsed`: [(days, weight)].
+
+        Times are counted from `origin` (default: `elapsed`), a moment at most `elapsed`.
+        """
         e = min(max(elapsed, 0.0), self.elapsed_cap())
-        kept = [(v - e, w) for v, w in zip(self.values, self.weights) if v > e]
+        o = e if origin is None else min(max(origin, 0.0), e)
+        kept = [(v - o, w) for v, w in zip(self.values, self.weights) if v > e]
         if not kept:  # cannot happen after the cap, but never divide by zero
             kept = [(0.0, 1.0)]
         total = sum(w for _, w in kept)
@@ -399,12 +403,15 @@ class Eta:
     arrived: date | None = None  # set for orders already in Almaty (then the dates equal it)
 
 
-def _spread(profile: Profile, k: int, base: float, elapsed: float | None) -> Spread:
-    """The time (calendar days) from `base` to arrival; elapsed None: at the stage's start."""
+def _spread(profile: Profile, k: int, base: float, elapsed: float | None, origin: float = 0.0) -> Spread:
+    """The time (calendar days) from `base` to arrival; elapsed None: at the stage's start.
+
+    `base` is the moment when `origin` (<= elapsed) of the stage had passed.
+    """
     if elapsed is None:
         rem = profile.entered[k]
     else:
-        rem = _bins(profile.stages[k].remaining(elapsed))
+        rem = _bins(profile.stages[k].remaining(elapsed, origin))
     if k == SHIP:
         return Spread(rem)
     pause = _convolve(rem, profile.pause_tail[k + 1])
@@ -469,9 +476,15 @@ def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
     k = STAGES.index(current)
     start = _reach(events, JOURNEY.index(current))
     start = t_now if start is None else start
-    base = max(t_now, start)  # an event a little in the future: predict from it
-    elapsed = _stage_time(k, start, t_now)
-    earliest, expected, latest = _dates(base, _spread(profile, k, base, elapsed), today)
+    if start >= t_now:  # an event a little in the future: predict from it
+        base, elapsed, origin = start, 0.0, 0.0
+    else:
+        # Counted from the last 3-hour step since the stage began, so that the dates do not
+        # flicker between two reads seconds apart (bins are aligned with the stage's start).
+        elapsed = _stage_time(k, start, t_now)
+        origin = math.floor(elapsed / STEP) * STEP
+        base = t_now - (elapsed - origin)
+    earliest, expected, latest = _dates(base, _spread(profile, k, base, elapsed, origin), today)
     late = False
     if start < t_now:
         promised = _dates(start, _spread(profile, k, start, None), almaty_date(from_days(start)))[2]

@@ -273,3 +273,10 @@ def test_eta_source_many_orders_and_parcel(history):
     assert etas[2] == eta_source.order_eta(None, *going, now=NOW)
     parcel = eta_source.parcel_eta(etas)
     assert parcel.arrived is None and parcel.expected == etas[2].expected
+
+
+def test_dates_do_not_flicker_between_reads_seconds_apart(stats):
+    start = NOW - timedelta(days=2)
+    j = Journey("taobao", (("paid", start - timedelta(days=1)), ("to_china_warehouse", start)))
+    reads = {estimate(stats, j, NOW + timedelta(seconds=s)) for s in (0, 1, 7, 60, 600, 3600, 2 * 3600)}
+    assert len(reads) == 1
