@@ -6,6 +6,8 @@ import reflex as rx
 
 from marketu_app import routes
 from marketu_app.api.router import create_api
+from marketu_app.db.eta_source import stats_refresher
+from marketu_app.ems.poller import poller_loop
 from marketu_app.pages.login import login_page
 from marketu_app.pages.parcel import parcel_page
 from marketu_app.pages.parcels import parcels_page
@@ -30,3 +32,7 @@ app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки ·
 app.add_page(parcel_page, route=routes.PARCEL, title="Посылка · Marketu", on_load=ParcelState.on_load)
 app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
 app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu")
+
+# Background work; every worker runs these, the database decides who does what.
+app.register_lifespan_task(poller_loop)
+app.register_lifespan_task(stats_refresher)

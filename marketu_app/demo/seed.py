@@ -141,7 +141,6 @@ def _load_customer(session: Session, customer_id: str, name: str, login: tuple[s
                    parcels: list[DemoParcel], now: datetime, rng: random.Random) -> None:
     phone, email, password = login
     writes.upsert_customer(session, customer_id, CustomerIn(name=name, phone=phone, email=email, password=password))
-    order_seq = 0
     for p in parcels:
         histories = [_history(o, now, rng) for o in p.orders]
         created = min(h[0][1] for h in histories) - timedelta(hours=2)
@@ -149,9 +148,8 @@ def _load_customer(session: Session, customer_id: str, name: str, login: tuple[s
         writes.upsert_parcel(session, p.number, ParcelIn(
             customer_id=customer_id, delivery_method=p.method, recipient=recipient,
             weight_kg=Decimal(p.weight) if p.weight else None, ems_track_number=p.track, created_at=created))
-        for o, history in zip(p.orders, histories):
-            order_seq += 1
-            number = f"{p.number.replace('P-', 'M-')}-{order_seq}"
+        for index, (o, history) in enumerate(zip(p.orders, histories), start=1):
+            number = f"{p.number.replace('P-', 'M-')}-{index}"
             first_status, first_at = history[0]
             writes.upsert_order(session, number, OrderIn(
                 customer_id=customer_id, parcel_number=p.number, title=o.title, marketplace=o.marketplace,

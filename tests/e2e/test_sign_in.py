@@ -1,0 +1,70 @@
+"""Signing in and out in the browser, as a customer does."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_PASSWORD, new_context, sign_in, wait_for_cards
+
+
+@pytest.mark.parametrize("identifier", ["8 701 123 45 67", "+7 (701) 123-45-67", "87011234567", "DEMO@marketu.kz"])
+def test_sign_in_with_each_phone_form_and_email(app_server, page, identifier):
+    sign_in(page, app_server.url, identifier, DEMO_PASSWORD)
+    wait_for_cards(page)
+    assert page.locator(".parcel-card").count() >= 8
+
+
+def test_wrong_password_says_so_without_telling_if_the_account_exists(app_server, page):
+    sign_in(page, app_server.url, "8 701 123 45 67", "wrong password!")
+    expect(page.locator(".login-error")).to_be_visible(timeout=15_000)
+    wrong = page.locator(".login-error").inner_text()
+    page.fill("#identifier", "+7 700 000 00 00")
+    page.click("button[type=submit]")
+    page.wait_for_timeout(500)
+    assert page.locator(".login-error").inner_text() == wrong == "Неверный телефон, email или пароль"
+    assert page.locator(".parcel-card").count() == 0
+
+
+def test_reload_keeps_the_session_and_sign_out_ends_it(app_server, page):
+    sign_in(page, app_server.url)
+    wait_for_cards(page)
+    page.reload()
+    wait_for_cards(page)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "marketu_session")
+    page.get_by_role("button", name="Выйти").first.click()
+    page.wait_for_url("**/login**")
+    page.goto(app_server.url + "/")
+    page.wait_for_url("**/login**")
+    # The old token is dead on the server too: putting it back does not sign in.
+    page.context.add_cookies([{"name": "marketu_session", "value": token, "url": app_server.url}])
+    page.goto(app_server.url + "/parcel/P-240101")
+    page.wait_for_url("**/login**")
+
+
+def test_protected_url_redirects_to_sign_in_and_comes_back(app_server, page):
+    page.goto(app_server.url + "/parcel/P-240103")
+    page.wait_for_url("**/login?next=%2Fparcel%2FP-240103")
+    page.fill("#identifier", "demo@marketu.kz")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/parcel/P-240103")
+    page.wait_for_selector(".order-card")
+    # Signed in, the sign-in page sends the customer on.
+    page.goto(app_server.url + "/login")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_sixth_wrong_password_is_refused_even_when_right(app_server, browser):
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    sign_in(page, app_server.url, "second@marketu.kz", "not the password")
+    for _ in range(4):
+        page.fill("#password", "still not it")
+        page.click("button[type=submit]")
+        page.wait_for_timeout(300)
+    page.fill("#password", "marketu-demo2")
+    page.click("button[type=submit]")
+    # Events run in order: the right password, sent sixth, is answered with the wait.
+    expect(page.locator(".login-error")).to_contain_text("Попробуйте снова через", timeout=15_000)
+    page.wait_for_timeout(500)
+    assert "/login" in page.url
+    ctx.close()
