@@ -237,7 +237,7 @@ def run(seed: int, test_end: float = END) -> dict:
 
 
 def machine() -> str:
-    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.strip()
+    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.rstrip()
     return (f"nproc {os.cpu_count()}, Python {platform.python_version()}, {platform.machine()}\n"
             f"```\n{mem}\n```")
 

@@ -25,10 +25,13 @@ says little, so the order is taken to be at that percentile: its remaining time 
 slowest 5% there, and its dates move forward day by day. Dates are never before today.
 
 Result: `expected` is the median arrival date, `earliest`..`latest` the P10-P90 range, all
-Almaty calendar days. `late` ("задерживается") is true when today is past the P90 date of the
-estimate made, unconditionally, at the start of the current stage: the order has outlived the
-range it was promised when it entered this stage. Orders that reached Almaty have `arrived`
-(the date of their first event at or past at_almaty_warehouse) and no range. Unpaid orders get
+Almaty calendar days. Each end of the range is the day holding P10 (P90) or its inner
+neighbour, whichever keeps the probability outside closer to 10%: taking whole days holding
+them would widen the 80% range to about 90%. `late` ("задерживается") is true when today is
+past the P90 date of the estimate made, unconditionally, at the start of the current stage:
+the order has outlived the range it was promised when it entered this stage. Orders that
+reached Almaty have `arrived` (the date of their first event at or past at_almaty_warehouse;
+expected, earliest and latest equal it). Unpaid orders get
 the estimate "if paid now" (the paid stage starting now, never late), so that every order on
 its way has a date, as the product spec asks. Cancelled orders have no ETA.
 
