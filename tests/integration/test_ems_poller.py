@@ -47,7 +47,7 @@ def sim(server):
 
 @pytest.fixture
 async def client(server):
-    c = EmsClient(base_url=server.base_url, timeout=0.5, max_connections=8)
+    c = EmsClient(base_url=server.base_url, timeout=5, max_connections=8)
     yield c
     await c.aclose()
 
@@ -177,9 +177,10 @@ async def test_events_arrive_over_minutes_and_the_schedule_adapts(any_engine, si
         sim.clock = KazpostSimulator().clock
 
 
-async def test_timeout_backs_off_then_recovers(any_engine, sim, client, make_parcels):
+async def test_timeout_backs_off_then_recovers(any_engine, sim, server, make_parcels):
     (t,) = make_parcels(track(5))
-    sim.set_mode(t, "timeout", times=1, delay=1.5)
+    sim.set_mode(t, "timeout", times=1, delay=1.0)
+    client = EmsClient(base_url=server.base_url, timeout=0.3)
     now = utcnow()
     stats = await run_cycle(any_engine, client, now)
     assert stats.failures == 1 and stats.new_events == 0
@@ -191,6 +192,7 @@ async def test_timeout_backs_off_then_recovers(any_engine, sim, client, make_par
     assert stats.new_events == len(plan_codes(t))
     row = state(any_engine, t)
     assert row.last_error is None and row.failures == 0 and timeline(any_engine, t).last_error is None
+    await client.aclose()
 
 
 async def test_500_backs_off_per_track_and_pauses_globally(any_engine, sim, client, make_parcels):
@@ -374,7 +376,7 @@ async def test_poller_loop_stops_cleanly(any_engine, sim, client, make_parcels):
     assert all(events_of(any_engine, t) for t in tracks)
     # And on cancellation (a Reflex lifespan shutdown): no exception but CancelledError, no lease left.
     make_due(any_engine)
-    sim.set_mode("*", "timeout", delay=1.0)
+    sim.set_mode("*", "timeout", delay=0.5)
     task = asyncio.create_task(poller_loop(engine=any_engine, client=client, interval=0.05))
     for _ in range(100):
         if sum(sim.requests.values()) > 2:
