@@ -8,14 +8,17 @@ from marketu_app import routes
 from marketu_app.api.router import create_api
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.poller import poller_loop
+from marketu_app.live.watcher import watch_changes
 from marketu_app.pages.login import login_page
 from marketu_app.pages.parcel import parcel_page
 from marketu_app.pages.parcels import parcels_page
+from marketu_app.pages.password import password_page
 from marketu_app.pages.statuses import statuses_page
 from marketu_app.startup import prepare_database
 from marketu_app.state.login import LoginState
 from marketu_app.state.parcel import ParcelState
 from marketu_app.state.parcels import ParcelsState
+from marketu_app.state.password import PasswordState
 
 prepare_database()
 
@@ -31,8 +34,10 @@ app = rx.App(
 app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки · Marketu", on_load=ParcelsState.on_load)
 app.add_page(parcel_page, route=routes.PARCEL, title="Посылка · Marketu", on_load=ParcelState.on_load)
 app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
+app.add_page(password_page, route=routes.PASSWORD, title="Смена пароля · Marketu", on_load=PasswordState.on_load)
 app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu")
 
 # Background work; every worker runs these, the database decides who does what.
 app.register_lifespan_task(poller_loop)
 app.register_lifespan_task(stats_refresher)
+app.register_lifespan_task(watch_changes)

@@ -13,6 +13,7 @@ def account_nav() -> rx.Component:
     t = SessionState.t
     return rx.fragment(
         nav_link(t["nav_parcels"], routes.PARCELS, "package"),
+        nav_link(t["nav_password"], routes.PASSWORD, "key-round"),
         rx.icon_button(
             rx.icon("log-out", size=18),
             on_click=SessionState.sign_out,
@@ -31,5 +32,6 @@ def account_mobile_items() -> list[rx.Component]:
     t = SessionState.t
     return [
         bottom_item(t["nav_parcels"], "package", routes.PARCELS),
+        bottom_item(t["nav_password"], "key-round", routes.PASSWORD),
         bottom_item(t["nav_sign_out"], "log-out", on_click=SessionState.sign_out),
     ]

@@ -10,12 +10,14 @@ from marketu_app.settings import get_settings
 from marketu_app.state.base import LocaleState
 
 
-def language_switch() -> rx.Component:
+def language_switch(relocalize=None) -> rx.Component:
+    """`relocalize`: the page's event that rebuilds its data in the new language."""
+    on_change = [LocaleState.set_locale, relocalize] if relocalize is not None else LocaleState.set_locale
     return rx.select.root(
         rx.select.trigger(aria_label=LocaleState.t["language"], variant="ghost", min_height="44px"),
         rx.select.content(*[rx.select.item(LOCALE_NAMES[code], value=code) for code in LOCALES]),
         value=LocaleState.lang,
-        on_change=LocaleState.set_locale,
+        on_change=on_change,
         size="2",
     )
 
@@ -60,7 +62,7 @@ def _support_link() -> rx.Component:
     )
 
 
-def header(extra_nav: rx.Component | None = None) -> rx.Component:
+def header(extra_nav: rx.Component | None = None, relocalize=None) -> rx.Component:
     return rx.el.header(
         rx.hstack(
             rx.link(
@@ -86,7 +88,7 @@ def header(extra_nav: rx.Component | None = None) -> rx.Component:
                     align="center",
                     spacing="1",
                 ),
-                language_switch(),
+                language_switch(relocalize),
                 theme_toggle(),
                 align="center",
                 spacing="1",
@@ -138,10 +140,10 @@ def bottom_nav(signed_in_items: list[rx.Component] | None = None) -> rx.Componen
 
 
 def shell(*children: rx.Component, extra_nav: rx.Component | None = None,
-          mobile_items: list[rx.Component] | None = None) -> rx.Component:
+          mobile_items: list[rx.Component] | None = None, relocalize=None) -> rx.Component:
     """A page inside the shell: header, main content, footer, and on phones a bottom bar."""
     return rx.box(
-        header(extra_nav),
+        header(extra_nav, relocalize),
         rx.el.main(
             *children,
             width="100%",

@@ -199,3 +199,26 @@ class ChangeLog(SQLModel, table=True):
     kind: str = Field(max_length=30)
     summary: str | None = Field(default=None, max_length=500)  # JSON: what the toast says
     at: datetime = _time(default_factory=utcnow)
+
+
+class LiveTab(SQLModel, table=True):
+    """An open browser tab of a signed-in customer, for pushing changes to it."""
+
+    __tablename__ = "live_tab"
+    __table_args__ = {"extend_existing": True}
+
+    client_token: str = Field(primary_key=True, max_length=64)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    page: str = Field(max_length=60)  # "parcels" or "parcel:<number>"
+    seen_at: datetime = _time(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """A named job that one process at a time may do (e.g. the live-update watcher)."""
+
+    __tablename__ = "lease"
+    __table_args__ = {"extend_existing": True}
+
+    name: str = Field(primary_key=True, max_length=40)
+    owner: str = Field(max_length=64)
+    until: datetime = _time()

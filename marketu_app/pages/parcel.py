@@ -7,6 +7,7 @@ import reflex as rx
 from marketu_app import routes
 from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
+from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.order_card import order_card
 from marketu_app.components.parcel_card import card_skeleton, eta_line
 from marketu_app.components.status_badge import status_badge
@@ -130,12 +131,17 @@ def parcel_page() -> rx.Component:
             rx.vstack(rx.heading(t["loading"], as_="h1", size="6", class_name="sr-only"), card_skeleton(),
                       card_skeleton(), spacing="3", width="100%", aria_busy="true"),
             rx.cond(
+                ParcelState.session_ended,
+                session_ended_notice(ParcelState),
+              rx.cond(
                 ParcelState.load_failed,
                 rx.center(rx.vstack(rx.heading(t["load_failed"], as_="h1", size="5"),
                                     rx.button(t["retry"], on_click=ParcelState.retry, min_height="44px"),
                                     align="center"), padding_y="3em", width="100%"),
                 rx.cond(ParcelState.not_found, _not_found(t), _body(t)),
+              ),
             ),
         ),
-        extra_nav=account_nav(), mobile_items=account_mobile_items(),
+        live_toast(ParcelState),
+        extra_nav=account_nav(), mobile_items=account_mobile_items(), relocalize=ParcelState.reload,
     )

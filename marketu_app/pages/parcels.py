@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
+from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.parcel_card import card_skeleton, parcel_card
 from marketu_app.state.parcels import ParcelsState
 
@@ -77,6 +78,7 @@ def parcels_page() -> rx.Component:
     grid = dict(columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%")
     return shell(
         rx.vstack(
+            session_ended_notice(ParcelsState),
             rx.heading(t["parcels_title"], as_="h1", size="7"),
             rx.flex(_filters(), rx.spacer(display=["none", "none", "block"]), _search(),
                     direction=rx.breakpoints(initial="column", md="row"), gap="3", width="100%"),
@@ -105,8 +107,9 @@ def parcels_page() -> rx.Component:
                 rx.center(rx.button(t["load_more"], on_click=ParcelsState.load_more, variant="outline", size="3",
                                     min_height="44px"), width="100%"),
             ),
+            live_toast(ParcelsState),
             spacing="4",
             width="100%",
         ),
-        extra_nav=account_nav(), mobile_items=account_mobile_items(),
+        extra_nav=account_nav(), mobile_items=account_mobile_items(), relocalize=ParcelsState.reload,
     )

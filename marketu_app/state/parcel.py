@@ -27,16 +27,19 @@ class ParcelState(SessionState):
     ems_checked: str = ""
     ems_unreachable: bool = False
     refresh_message: str = ""
+    _parcel_id: int | None = None
 
     @rx.var
     def page_number(self) -> str:
         return self.router.page.params.get("number", "") or ""
 
-    def _load(self):
+    def _load(self, remember: bool = False):
         customer = self._current_customer()
         if customer is None:
             return self._to_sign_in()
         self.customer_name = customer.name
+        if remember:
+            self._remember_tab(customer.id, f"parcel:{self.page_number}")
         number = self.page_number
         try:
             with session_scope() as db:
@@ -52,6 +55,7 @@ class ParcelState(SessionState):
             self.detail, self.not_found = None, True
             return None
         self.not_found = False
+        self._parcel_id = row.parcel.id
         self.detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, self.lang)
         self.ems_unreachable = bool(timeline.last_error)
         self.ems_checked = fmt.ago(timeline.last_checked_at, utcnow(), self.lang) if timeline.last_checked_at else ""
@@ -60,9 +64,9 @@ class ParcelState(SessionState):
     @rx.event
     def on_load(self):
         self.loading, self.detail, self.not_found, self.open_histories = True, None, False, []
-        self.refresh_message = ""
+        self.refresh_message, self.session_ended = "", False
         yield
-        yield self._load()
+        yield self._load(remember=True)
 
     @rx.event
     def retry(self):
@@ -73,6 +77,18 @@ class ParcelState(SessionState):
     @rx.event
     def reload(self):
         return self._load()
+
+    def _apply_live(self, changes) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel."""
+        if self._current_customer() is None:
+            self._end_session_here()
+            self.detail = None
+            return
+        shown = self.detail.card.number if self.detail is not None else None
+        mine = [c for c in changes if shown and c[2] is not None and self._parcel_id == c[2]]
+        if mine:
+            self._load()
+            self._show_live(mine)
 
     @rx.event
     def toggle_history(self, order_number: str):

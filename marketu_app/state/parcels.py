@@ -35,11 +35,13 @@ class ParcelsState(SessionState):
     def nothing_found(self) -> bool:
         return not self.loading and not self.load_failed and self.account_total > 0 and self.total == 0
 
-    def _load(self, append: bool = False):
+    def _load(self, append: bool = False, remember: bool = False):
         customer = self._current_customer()
         if customer is None:
             return self._to_sign_in()
         self.customer_name = customer.name
+        if remember:
+            self._remember_tab(customer.id, "parcels")
         offset = len(self.cards) if append else 0
         try:
             with session_scope() as db:
@@ -56,9 +58,9 @@ class ParcelsState(SessionState):
 
     @rx.event
     def on_load(self):
-        self.loading = True
+        self.loading, self.session_ended = True, False
         yield
-        yield self._load()
+        yield self._load(remember=True)
 
     @rx.event
     def retry(self):
@@ -82,14 +84,28 @@ class ParcelsState(SessionState):
     def load_more(self):
         return self._load(append=True)
 
+    def _apply_live(self, changes) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh cards and a toast."""
+        customer = self._current_customer()
+        if customer is None:
+            self._end_session_here()
+            self.cards, self.total, self.account_total = [], 0, 0
+            return
+        self._refresh(customer.id)
+        self._show_live(changes)
+
     @rx.event
     def reload(self):
-        """Fresh data for the cards already shown (live updates, language change)."""
+        """The same cards, fresh (after a language change)."""
         customer = self._current_customer()
         if customer is None:
             return self._to_sign_in()
+        self._refresh(customer.id)
+
+    def _refresh(self, customer_id: int) -> None:
+        """Fresh data for the cards already shown."""
         with session_scope() as db:
-            page = queries.parcel_page(db, customer.id, self.filter_value, self.search,
+            page = queries.parcel_page(db, customer_id, self.filter_value, self.search,
                                        limit=max(len(self.cards), queries.PAGE_SIZE))
         self.cards = [parcel_card(row, self.lang) for row in page.rows]
         self.total, self.account_total = page.total, page.account_total

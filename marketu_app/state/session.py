@@ -10,6 +10,8 @@ from marketu_app import routes
 from marketu_app.auth import sessions
 from marketu_app.db.engine import session_scope
 from marketu_app.db.models import Customer
+from marketu_app.live.messages import toast_text
+from marketu_app.live.tabs import remember_tab
 from marketu_app.settings import get_settings
 from marketu_app.state.base import LocaleState
 
@@ -17,6 +19,9 @@ SESSION_COOKIE = "marketu_session"
 
 
 class SessionState(LocaleState):
+    live_toast: str = ""
+    live_toast_seq: int = 0
+    session_ended: bool = False
     session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", path="/",
                                    max_age=get_settings().session_days * 86400)
     customer_name: str = ""
@@ -38,6 +43,23 @@ class SessionState(LocaleState):
         self.customer_name = ""
         path = self.router.page.raw_path or routes.PARCELS
         return rx.redirect(f"{routes.LOGIN}?next={quote(path, safe='')}", replace=True)
+
+    def _remember_tab(self, customer_id: int, page: str) -> None:
+        """Records this tab so that changes to the customer's data are pushed to it."""
+        with session_scope() as db:
+            remember_tab(db, self.router.session.client_token, customer_id, page)
+
+    def _show_live(self, changes: list[tuple[str, str | None, int | None]]) -> None:
+        toasts = [m for m in (toast_text(kind, summary, self.lang) for kind, summary, _ in changes) if m]
+        if toasts:
+            self.live_toast = toasts[-1] if len(toasts) == 1 else f"{toasts[-1]} (+{len(toasts) - 1})"
+            self.live_toast_seq += 1
+
+    def _end_session_here(self) -> None:
+        """The session ended elsewhere (expired, revoked): hide the data, offer to sign in."""
+        self.session_token = ""
+        self.customer_name = ""
+        self.session_ended = True
 
     @rx.var
     def signed_in(self) -> bool:

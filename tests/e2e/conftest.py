@@ -48,6 +48,7 @@ def app_env(db_url: str, ems_url: str, **extra: str) -> dict[str, str]:
         "NPM_CONFIG_REGISTRY": env.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/"),
         "REFLEX_DB_URL": db_url, "MARKETU_DEMO": "1", "MARKETU_OPERATOR_TOKEN": OPERATOR_TOKEN,
         "MARKETU_EMS_API_URL": ems_url, "MARKETU_TRUST_PROXY": "1", "PYTHONUNBUFFERED": "1",
+        "MARKETU_SESSION_SWEEP_SECONDS": "2",
     })
     env.pop("REFLEX_REDIS_URL", None)
     env.update(extra)
@@ -57,23 +58,25 @@ def app_env(db_url: str, ems_url: str, **extra: str) -> dict[str, str]:
 class RunningApp:
     """`reflex run --env prod` in its own process group."""
 
-    def __init__(self, env: dict[str, str], port: int, log_path: Path):
-        self.port, self.env, self.log_path = port, env, log_path
+    def __init__(self, env: dict[str, str], port: int, log_path: Path, cwd: Path = ROOT,
+                 extra_args: list[str] | None = None):
+        self.port, self.env, self.log_path, self.cwd = port, env, log_path, cwd
+        self.extra_args = extra_args or []
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 300) -> "RunningApp":
+    def start(self, timeout: float = 300, ready_path: str = "/statuses") -> "RunningApp":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-port", str(self.port),
-             "--loglevel", "warning"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+             "--loglevel", "warning", *self.extra_args],
+            cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"app exited early; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/statuses", timeout=2, follow_redirects=True).status_code == 200:
+                if httpx.get(f"{self.url}{ready_path}", timeout=2, follow_redirects=True).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -1,0 +1,127 @@
+"""Pushes committed changes to the open tabs of the customers they touch.
+
+Every write (operator API, EMS poller) adds ChangeLog rows in its own transaction. One watcher
+per deployment (a database lease picks it among the workers) reads the new rows a few times a
+second, finds the customers' open tabs and updates their states with `app.modify_state`;
+with Redis, Reflex relays that to whichever worker holds the tab's websocket. The database
+cost is one small query per tick, however many tabs are open and idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections import defaultdict
+from datetime import timedelta
+
+import reflex as rx
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from marketu_app.db.engine import get_engine
+from marketu_app.db.models import ChangeLog, CustomerSession
+from marketu_app.domain.timeutil import utcnow
+from marketu_app.live import lease
+from marketu_app.live.tabs import forget_tabs, tabs_of
+
+log = logging.getLogger("marketu.live")
+
+LEASE_NAME = "live-watcher"
+TICK_SECONDS = 0.25
+LEASE_SECONDS = 10.0
+SESSION_SWEEP = timedelta(seconds=float(os.environ.get("MARKETU_SESSION_SWEEP_SECONDS", "30")))
+KEEP_CHANGES = timedelta(days=2)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _state_for(page: str):
+    from marketu_app.state.parcel import ParcelState
+    from marketu_app.state.parcels import ParcelsState
+
+    return ParcelState if page.startswith("parcel:") else ParcelsState
+
+
+async def push(app, tab, changes: list[ChangeLog]) -> bool:
+    """Applies `changes` to one tab; False when the tab is gone."""
+    manager = app.event_namespace._token_manager if app.event_namespace else None
+    if manager is not None and not await manager.is_token_connected(tab.client_token):
+        return False
+    state_cls = _state_for(tab.page)
+    async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=state_cls)) as root:
+        state = await root.get_state(state_cls)
+        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes])
+    return True
+
+
+async def deliver(app, changes: list[ChangeLog]) -> int:
+    """Pushes a batch of changes to the tabs of their customers; returns the number of tabs updated."""
+    by_customer: dict[int, list[ChangeLog]] = defaultdict(list)
+    for change in changes:
+        by_customer[change.customer_id].append(change)
+    engine = get_engine()
+    with Session(engine) as session:
+        tabs = tabs_of(session, set(by_customer))
+    gone: list[str] = []
+    pushed = 0
+    for tab in tabs:
+        try:
+            if await push(app, tab, by_customer[tab.customer_id]):
+                pushed += 1
+            else:
+                gone.append(tab.client_token)
+        except Exception:
+            log.exception("live push to a tab failed")
+    if gone:
+        with Session(engine) as session:
+            forget_tabs(session, gone)
+            session.commit()
+    return pushed
+
+
+def _ended_sessions(session: Session, since, until) -> list[ChangeLog]:
+    """Sessions that expired in (since, until]: their tabs must notice too."""
+    rows = session.exec(select(CustomerSession.customer_id).where(
+        CustomerSession.expires_at > since, CustomerSession.expires_at <= until)).all()
+    return [ChangeLog(customer_id=cid, kind="sessions_revoked", summary="{}") for cid in set(rows)]
+
+
+async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
+    """Lifespan task: the elected watcher delivers changes; the others stand by."""
+    engine = get_engine()
+    owner = _owner()
+    with Session(engine) as session:
+        last_id = session.exec(select(func.max(ChangeLog.id))).one() or 0
+    leading = False
+    last_sweep = utcnow()
+    try:
+        while not (stop_event and stop_event.is_set()):
+            leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
+            if not leading:
+                await asyncio.sleep(LEASE_SECONDS / 3)
+                continue
+            try:
+                for _ in range(int(LEASE_SECONDS / 3 / TICK_SECONDS)):  # renew the lease well before it lapses
+                    with Session(engine) as session:
+                        changes = list(session.exec(select(ChangeLog).where(ChangeLog.id > last_id)
+                                                    .order_by(ChangeLog.id).limit(500)))
+                        now = utcnow()
+                        if now - last_sweep >= SESSION_SWEEP:
+                            changes += _ended_sessions(session, last_sweep, now)
+                            last_sweep = now
+                    if changes:
+                        last_id = max([last_id] + [c.id for c in changes if c.id])
+                        await deliver(app, changes)
+                    await asyncio.sleep(TICK_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("live watcher tick failed")
+                await asyncio.sleep(1)
+    finally:
+        if leading:
+            await asyncio.to_thread(lease.release, engine, LEASE_NAME, owner)

@@ -1,0 +1,40 @@
+"""The backend restarted under an open page: the page reconnects by itself and shows current data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from playwright.sync_api import expect
+from sqlmodel import Session
+
+from marketu_app.api.schemas import OrderEventIn
+from marketu_app.db import writes
+from marketu_app.db.engine import make_engine
+from tests.e2e.conftest import sign_in, wait_for_cards
+from tests.e2e.test_live_updates import post_status
+
+
+def test_page_recovers_after_a_backend_restart_and_nothing_is_lost(app_server, page, db_url):
+    sign_in(page, app_server.url, path="/parcel/P-240105")
+    page.wait_for_url("**/parcel/P-240105")
+    order = page.locator(".order-card").filter(has_text="Платье летнее миди")
+    expect(order.locator(".order-status")).to_contain_text("Доставка на склад в Китае", timeout=20_000)
+    post_status(app_server.url, "M-240105-1", "at_china_warehouse", minutes_ago=10)
+    expect(order.locator(".order-status")).to_contain_text("На складе в Китае", timeout=5_000)
+
+    app_server.stop()
+    # Written while the backend is down (e.g. by another worker): must show after the restart.
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        writes.add_order_event(session, "M-240105-1", OrderEventIn(
+            status="shipped_from_china", at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+        session.commit()
+    engine.dispose()
+    app_server.start()
+
+    # No reload: the page reconnects and its on_load runs again on the fresh backend.
+    expect(order.locator(".order-status")).to_contain_text("Отправлен со склада из Китая", timeout=60_000)
+    post_status(app_server.url, "M-240105-1", "at_almaty_warehouse")
+    expect(order.locator(".order-status")).to_contain_text("На складе в Алматы", timeout=10_000)
+    page.goto(app_server.url + "/")
+    wait_for_cards(page)

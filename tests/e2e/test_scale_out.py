@@ -1,0 +1,99 @@
+"""Scale-out on the real PostgreSQL and Redis: two backends, a change through one seen by a page on the other.
+
+Runs from a copy of the project (its own .web build), so the session's SQLite app is untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
+from tests.e2e.conftest import (
+    OPERATOR_TOKEN,
+    ROOT,
+    RunningApp,
+    app_env,
+    free_port,
+    new_context,
+    sign_in,
+    wait_for_cards,
+)
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture(scope="module")
+def pg_database():
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"marketu_scale_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory):
+    target = tmp_path_factory.mktemp("scale") / "project"
+    target.mkdir()
+    for name in ("marketu_app", "assets", "rxconfig.py", "alembic.ini", "pyproject.toml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def two_backends(pg_database, project_copy, simulator, tmp_path_factory):
+    need_service("Redis", "127.0.0.1", 6379)
+    logs = tmp_path_factory.mktemp("scale-logs")
+    env = app_env(pg_database, simulator[1], REFLEX_REDIS_URL=REDIS_URL,
+                  PYTHONPATH=str(project_copy), MARKETU_EMS_POLLER="0")
+    first = RunningApp(env, free_port(), logs / "first.log", cwd=project_copy).start()
+    second = RunningApp(env, free_port(), logs / "second.log", cwd=project_copy,
+                        extra_args=["--backend-only"]).start(ready_path="/ping")
+    yield first, second
+    second.stop()
+    first.stop()
+
+
+def test_migrations_ran_once_and_both_backends_serve_the_same_data(two_backends, pg_database):
+    first, second = two_backends
+    engine = create_engine(pg_database)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM customer")).scalar() == 2  # demo loaded once
+    engine.dispose()
+    auth = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    a = httpx.get(f"{first.url}/api/v1/parcels/P-240101", headers=auth).json()
+    b = httpx.get(f"{second.url}/api/v1/parcels/P-240101", headers=auth).json()
+    assert a == b
+
+
+def test_change_through_one_backend_reaches_a_page_served_by_the_other(two_backends, browser):
+    first, second = two_backends
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    sign_in(page, first.url)
+    wait_for_cards(page)
+    card = page.locator(".parcel-card").filter(has_text="P-240108")
+    expect(card).to_contain_text("1 из 2 заказов оплачены")
+    r = httpx.post(f"{second.url}/api/v1/orders/M-240108-1/events",
+                   json={"status": "paid", "at": datetime.now(timezone.utc).isoformat()},
+                   headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+    assert r.status_code == 201
+    expect(card).to_contain_text("2 из 2 заказов оплачены", timeout=10_000)
+    expect(page.locator(".live-toast")).to_contain_text("Оплачен")
+    ctx.close()
