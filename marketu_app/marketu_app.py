@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketu_app import routes
 from marketu_app.api.router import create_api
+from marketu_app.components.pwa import pwa_head
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.poller import poller_loop
 from marketu_app.live.watcher import watch_changes
@@ -29,6 +30,7 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.ico"),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="description", content="Marketu: где сейчас каждый ваш заказ"),
+        *pwa_head(),
     ],
 )
 app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки · Marketu", on_load=ParcelsState.on_load)

@@ -8,6 +8,7 @@ from marketu_app import routes
 from marketu_app.i18n.texts import LOCALE_NAMES, LOCALES
 from marketu_app.settings import get_settings
 from marketu_app.state.base import LocaleState
+from marketu_app.state.session import SessionState
 
 
 def language_switch(relocalize=None) -> rx.Component:
@@ -152,6 +153,7 @@ def shell(*children: rx.Component, extra_nav: rx.Component | None = None,
             padding_x=["0.75em", "1em", "1.5em"],
             padding_y="1em",
             min_height="70vh",
+            custom_attrs={"data-customer": SessionState.customer_key},  # the offline snapshot's owner
         ),
         rx.el.footer(
             rx.text(LocaleState.t["footer"], size="1", color=rx.color("gray", 11)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 import reflex as rx
@@ -64,6 +65,12 @@ class SessionState(LocaleState):
     @rx.var
     def signed_in(self) -> bool:
         return bool(self.customer_name)
+
+    @rx.var(deps=["session_token"], auto_deps=False)
+    def customer_key(self) -> str:
+        """Names this customer's offline snapshot in the browser (assets/offline.js); empty when signed out."""
+        customer = self._current_customer()
+        return hashlib.sha256(f"marketu-snapshot:{customer.id}".encode()).hexdigest()[:16] if customer else ""
 
     @rx.event
     def sign_out(self):

@@ -1,0 +1,98 @@
+/* Marketu service worker: the app shell offline, hashed assets cache-first, pages network-first.
+   Registered as /sw.js?v=<build id> (marketu_app/components/pwa.py): a new build is a new worker. */
+"use strict";
+
+const VERSION = new URL(self.location.href).searchParams.get("v") || "dev";
+const SHELL_CACHE = `marketu-shell-${VERSION}`;
+const ASSET_CACHE = `marketu-assets-${VERSION}`;
+// Prerendered pages and the static files the shell needs; /404.html is the SPA fallback (/parcel/*).
+const SHELL_URLS = ["/", "/statuses", "/login", "/404.html", "/manifest.json", "/offline.js", "/styles.css",
+  "/favicon.ico", "/icon-192.png"];
+// Live data and Reflex's own endpoints: never cached, never answered by the worker.
+const BYPASS = /^\/(_event|_upload|api|ping|_health)(\/|$)/;
+const NAV_TIMEOUT_MS = 3000;
+
+// Hashed build files named by a page: its modulepreloads, stylesheet and module entry.
+function assetsOf(html) {
+  return [...new Set([...html.matchAll(/["(](\/assets\/[^"')\s]+\.(?:js|css))/g)].map((m) => m[1]))];
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const shell = await caches.open(SHELL_CACHE);
+    await shell.addAll(SHELL_URLS.map((url) => new Request(url, { cache: "reload" })));
+    const html = await (await shell.match("/")).text();
+    const fallback = await (await shell.match("/404.html")).text();
+    await (await caches.open(ASSET_CACHE)).addAll([...new Set([...assetsOf(html), ...assetsOf(fallback)])]);
+  })());
+  // No skipWaiting here: the page asks for it when the customer taps "update".
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const keep = new Set([SHELL_CACHE, ASSET_CACHE]);
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith("marketu-") && !keep.has(n)).map((n) => caches.delete(n)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+});
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) (await caches.open(ASSET_CACHE)).put(request, response.clone());
+  return response;
+}
+
+async function cachedShell(url) {
+  const shell = await caches.open(SHELL_CACHE);
+  return (await shell.match(url, { ignoreSearch: true }))
+    || (url.pathname === "/" ? undefined : await shell.match("/404.html"))
+    || shell.match("/");
+}
+
+// Network first; after NAV_TIMEOUT_MS (or a network error) the cached page or shell.
+async function navigate(request) {
+  const url = new URL(request.url);
+  const network = fetch(request).then(async (response) => {
+    // /parcel/* comes back as the SPA fallback with status 404: still the right page to keep.
+    if (response.ok || response.status === 404) {
+      (await caches.open(SHELL_CACHE)).put(url.pathname, response.clone());
+    }
+    return response;
+  });
+  const timeout = new Promise((resolve) => setTimeout(resolve, NAV_TIMEOUT_MS));
+  try {
+    const first = await Promise.race([network, timeout]);
+    if (first) return first;
+    return (await cachedShell(url)) || (await network);
+  } catch (error) {
+    const cached = await cachedShell(url);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function networkThenCache(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await caches.match(request, { ignoreSearch: true });
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || BYPASS.test(url.pathname)) return;
+  if (request.mode === "navigate") event.respondWith(navigate(request));
+  else if (url.pathname.startsWith("/assets/")) event.respondWith(cacheFirst(request));
+  else event.respondWith(networkThenCache(request));
+});
