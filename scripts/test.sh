@@ -7,4 +7,9 @@ setup_python test
 setup_bun
 setup_chromium
 cd "$ROOT"
-exec python -m pytest "${@:-tests}"
+# The browser tests go last: Playwright's sync API keeps an event loop running in the main
+# thread until the session ends, and the asyncio-based tests cannot run after it starts.
+if [ $# -eq 0 ] || [[ "$1" == -* ]]; then
+    exec python -m pytest "$@" tests/unit tests/integration tests/e2e
+fi
+exec python -m pytest "$@"

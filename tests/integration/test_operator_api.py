@@ -22,9 +22,12 @@ def at(days_ago: float = 0) -> str:
         timezone(timedelta(hours=5))).isoformat(timespec="seconds")
 
 
+PAID_AT = at(10)  # fixed once: repeating a request must repeat its time exactly
+
+
 def order_body(**over):
     body = {"customer_id": "c-1", "parcel_number": "P-1", "title": "Кроссовки Li-Ning, 42", "marketplace": "taobao",
-            "quantity": 1, "price": {"amount": "389.00", "currency": "CNY"}, "status": "paid", "status_at": at(10)}
+            "quantity": 1, "price": {"amount": "389.00", "currency": "CNY"}, "status": "paid", "status_at": PAID_AT}
     body.update(over)
     return body
 
