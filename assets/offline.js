@@ -167,11 +167,16 @@
   }
 
   function schedule() {
-    if (!saveTimer) saveTimer = setTimeout(save, 1500);
+    // Saving serialises <main> and scans the CSS rules: leave it for idle time, off the loading path.
+    if (!saveTimer) saveTimer = setTimeout(function () { idle(save); }, 1500);
     if (!renderTimer) renderTimer = setTimeout(function again() {
       if (!hydrated() && Date.now() - started < 8000) { renderTimer = setTimeout(again, 200); return; }
       render();
     }, 300);
+  }
+
+  function idle(fn) {
+    if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 3000 }); else fn();
   }
 
   function offerUpdate(worker) {
