@@ -86,6 +86,7 @@ class ParcelCardView:
 
 @dataclass
 class TimelineItem:
+    at: str  # ISO time, for ordering checks and <time datetime>
     when: str
     source: str  # order | courier | ems
     title: str
@@ -108,9 +109,8 @@ def eta_text(eta, locale: str) -> tuple[str, str]:
     """(`ожидается 28 нояб. – 2 дек.` | `задерживается` | `прибыл 20 нояб.` | placeholder, kind)."""
     if eta is None:
         return text("eta_unknown", locale), "none"
-    arrived = getattr(eta, "arrived", None)
-    if arrived:
-        return f"{text('eta_arrived', locale)} {fmt.short_date(arrived, locale)}", "arrived"
+    if eta.arrived:
+        return f"{text('eta_arrived', locale)} {fmt.short_date(eta.arrived, locale)}", "arrived"
     if eta.late:
         return f"{text('eta_late', locale)}, {text('eta_expected_short', locale)} " \
                f"{fmt.date_range(eta.earliest, eta.latest, locale)}", "late"
@@ -146,9 +146,8 @@ def _progress(row: ParcelRow, locale: str) -> tuple[str, int, str, str]:
 def _tracking(row: ParcelRow, locale: str) -> str:
     ems, courier = row.latest_ems, row.latest_courier
     if ems is not None:
-        place = f" · {ems.place}" if getattr(ems, "place", "") else ""
-        label = getattr(ems, "text_by_locale", {}).get(locale) if hasattr(ems, "text_by_locale") else None
-        return f"{text('ems', locale)}: {label or ems.text_ru}{place} · {fmt.date_time(ems.at, locale)}"
+        place = f" · {ems.place}" if ems.place else ""
+        return f"{text('ems', locale)}: {ems.text(locale)}{place} · {fmt.date_time(ems.at, locale)}"
     if courier is not None:
         label = COURIER_EVENT_LABELS[CourierEventCode(courier.code)][locale]
         return f"{text('courier', locale)}: {label} · {fmt.date_time(courier.at, locale)}"
@@ -218,15 +217,14 @@ def _timeline(row: ParcelRow, ems_events: list, locale: str) -> list[TimelineIte
     items: list[tuple[datetime, TimelineItem]] = []
     for o in row.orders:
         for e in o.history:
-            items.append((e.at, TimelineItem(fmt.date_time(e.at, locale, with_year=True), "order",
+            items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "order",
                                              status_info(e.status).label_in(locale), f"«{o.order.title}»")))
-    for e in getattr(row, "courier_events", []) or []:
-        items.append((e.at, TimelineItem(fmt.date_time(e.at, locale, with_year=True), "courier",
+    for e in row.courier_events:
+        items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "courier",
                                          COURIER_EVENT_LABELS[CourierEventCode(e.code)][locale], e.note or "")))
     for e in ems_events:
-        label = getattr(e, "text_by_locale", {}).get(locale) if hasattr(e, "text_by_locale") else None
-        items.append((e.at, TimelineItem(fmt.date_time(e.at, locale, with_year=True), "ems",
-                                         label or e.text_ru, e.place)))
+        items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "ems",
+                                         e.text(locale), e.place)))
     items.sort(key=lambda pair: pair[0], reverse=True)  # newest first
     return [item for _, item in items]
 

@@ -22,7 +22,8 @@ def _eta_out(eta) -> EtaOut | None:
     if eta is None:
         return None
     return EtaOut(expected=eta.expected.isoformat(), earliest=eta.earliest.isoformat(),
-                  latest=eta.latest.isoformat(), late=eta.late)
+                  latest=eta.latest.isoformat(), late=eta.late,
+                  arrived=eta.arrived.isoformat() if eta.arrived else None)
 
 
 def _order_out(session: Session, order: Order, customer_external_id: str, parcel_number: str | None,

@@ -118,12 +118,13 @@ class StatusEventOut(BaseModel):
 
 
 class EtaOut(BaseModel):
-    """Expected arrival at the Almaty office: median date and its P10-P90 range."""
+    """Arrival at the Almaty office: the median date and its P10-P90 range, or the day it arrived."""
 
     expected: str  # ISO date
     earliest: str
     latest: str
     late: bool
+    arrived: str | None = None  # ISO date, once the order (or the whole parcel) is in Almaty
 
 
 class OrderOut(BaseModel):

@@ -20,7 +20,8 @@ def _item(item) -> rx.Component:
             rx.vstack(
                 rx.text(item.title, size="2", weight="medium"),
                 rx.cond(item.detail != "", rx.text(item.detail, size="1", color=rx.color("gray", 11))),
-                rx.text(item.when, size="1", color=rx.color("gray", 11)),
+                rx.el.time(item.when, date_time=item.at, font_size="var(--font-size-1)",
+                           color=rx.color("gray", 11)),
                 spacing="0", min_width="0",
             ),
             spacing="3", align="start",

@@ -28,3 +28,7 @@ def tabs_of(session: Session, customer_ids: set[int]) -> list[LiveTab]:
 def forget_tabs(session: Session, client_tokens: list[str]) -> None:
     if client_tokens:
         session.exec(delete(LiveTab).where(LiveTab.client_token.in_(client_tokens)))
+
+
+def customers_with_tabs(session: Session) -> set[int]:
+    return set(session.exec(select(LiveTab.customer_id).distinct()).all())

@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 
 from marketu_app.db.engine import get_engine
 from marketu_app.db.models import ChangeLog, CustomerSession
-from marketu_app.domain.timeutil import utcnow
+from marketu_app.domain.timeutil import almaty_date, utcnow
 from marketu_app.live import lease
-from marketu_app.live.tabs import forget_tabs, tabs_of
+from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 
 log = logging.getLogger("marketu.live")
 
@@ -90,6 +90,11 @@ def _ended_sessions(session: Session, since, until) -> list[ChangeLog]:
     return [ChangeLog(customer_id=cid, kind="sessions_revoked", summary="{}") for cid in set(rows)]
 
 
+def _new_day(session: Session) -> list[ChangeLog]:
+    """Almaty's midnight: every open page recomputes its dates (ETAs move, "today" changes)."""
+    return [ChangeLog(customer_id=cid, kind="day_changed", summary="{}") for cid in customers_with_tabs(session)]
+
+
 async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
     """Lifespan task: the elected watcher delivers changes; the others stand by."""
     engine = get_engine()
@@ -98,6 +103,7 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
         last_id = session.exec(select(func.max(ChangeLog.id))).one() or 0
     leading = False
     last_sweep = utcnow()
+    today = almaty_date(last_sweep)
     try:
         while not (stop_event and stop_event.is_set()):
             leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
@@ -113,6 +119,9 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
                         if now - last_sweep >= SESSION_SWEEP:
                             changes += _ended_sessions(session, last_sweep, now)
                             last_sweep = now
+                        if almaty_date(now) != today:
+                            today = almaty_date(now)
+                            changes += _new_day(session)
                     if changes:
                         last_id = max([last_id] + [c.id for c in changes if c.id])
                         await deliver(app, changes)

@@ -84,9 +84,9 @@ class ParcelState(SessionState):
             self._end_session_here()
             self.detail = None
             return
-        shown = self.detail.card.number if self.detail is not None else None
-        mine = [c for c in changes if shown and c[2] is not None and self._parcel_id == c[2]]
-        if mine:
+        # A change with no parcel (a new day, say) concerns every page of the customer.
+        mine = [c for c in changes if c[2] is None or c[2] == self._parcel_id]
+        if mine and self.detail is not None:
             self._load()
             self._show_live(mine)
 
