@@ -12,6 +12,7 @@ SIM_PORT="${MARKETU_SIMULATOR_PORT:-8701}"
 export MARKETU_DEMO="${MARKETU_DEMO:-1}"
 export MARKETU_OPERATOR_TOKEN="${MARKETU_OPERATOR_TOKEN:-demo-operator-token}"
 
+mkdir -p "$ROOT/.data"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
@@ -23,7 +24,6 @@ if [ "$MARKETU_DEMO" = "1" ] && [ -z "${MARKETU_EMS_API_URL:-}" ] && python -c "
     export MARKETU_EMS_API_URL="http://127.0.0.1:$SIM_PORT/api/v2"
 fi
 
-mkdir -p "$ROOT/.data"
 cat <<MSG
 
   Marketu Tracker starts at  http://127.0.0.1:$PORT/   (first build takes about a minute)

@@ -31,7 +31,8 @@ class ParcelState(SessionState):
 
     @rx.var
     def page_number(self) -> str:
-        return self.router.page.params.get("number", "") or ""
+        path = self.router.url.path.rstrip("/")
+        return path.rsplit("/", 1)[-1] if path.startswith("/parcel/") else ""
 
     def _load(self, remember: bool = False):
         customer = self._current_customer()

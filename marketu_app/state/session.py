@@ -42,7 +42,8 @@ class SessionState(LocaleState):
         """Forgets the session and sends the browser to sign-in, returning here afterwards."""
         self.session_token = ""
         self.customer_name = ""
-        path = self.router.page.raw_path or routes.PARCELS
+        url = self.router.url
+        path = (url.path + (f"?{url.query}" if url.query else "")) or routes.PARCELS
         return rx.redirect(f"{routes.LOGIN}?next={quote(path, safe='')}", replace=True)
 
     def _remember_tab(self, customer_id: int, page: str) -> None:
