@@ -66,6 +66,7 @@ async function navigate(request) {
     }
     return response;
   });
+  network.catch(() => {});  // a late failure after the timeout is already answered from the cache
   const timeout = new Promise((resolve) => setTimeout(resolve, NAV_TIMEOUT_MS));
   try {
     const first = await Promise.race([network, timeout]);
