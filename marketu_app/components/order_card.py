@@ -89,7 +89,9 @@ def order_card(order, t, is_open, on_toggle) -> rx.Component:
             rx.cond(order.eta_kind != "none", eta_line(order.eta, order.eta_kind)),
             rx.button(
                 rx.cond(is_open, t["hide_history"], t["history"]),
-                rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"), size=16, aria_hidden="true"),
+                # Two static icons: a computed icon name would ship the whole icon library.
+                rx.cond(is_open, rx.icon("chevron-up", size=16, aria_hidden="true"),
+                        rx.icon("chevron-down", size=16, aria_hidden="true")),
                 on_click=on_toggle,
                 variant="ghost",
                 size="2",

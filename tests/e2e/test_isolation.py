@@ -52,3 +52,37 @@ def test_second_customer_sees_only_their_parcels(app_server, page):
     page.wait_for_selector(".not-found")
     seen = "\n".join(frames) + page.content()
     assert [s for s in FIRST_SECRETS if s in seen] == ["P-240101"] and seen.count("Li-Ning") == 0
+
+
+def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_server, page):
+    """The page's own events are rewritten on the wire to name the other customer's order and parcel."""
+    sent: list[str] = []
+
+    def tamper(ws):
+        server = ws.connect_to_server()
+
+        def to_server(message):
+            if isinstance(message, str) and "toggle_history" in message:
+                message = message.replace("M-240101-1", "M-250201-1")
+            if isinstance(message, str) and "refresh_tracking" in message:
+                message = message.replace("/parcel/P-240101", "/parcel/P-250202")
+            sent.append(message if isinstance(message, str) else "")
+            server.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket("**/_event/**", tamper)
+    frames = _record_frames(page)
+    sign_in(page, app_server.url, path="/parcel/P-240101")
+    page.wait_for_url("**/parcel/P-240101")
+    card = page.locator(".order-card").filter(has_text="Li-Ning")
+    card.wait_for()
+    card.get_by_role("button", name="История").click()
+    page.get_by_role("button", name="Обновить").click()
+    page.wait_for_timeout(1500)
+    assert any("M-250201-1" in m for m in sent)  # the crafted event did go out
+    assert card.get_by_role("button", name="Скрыть историю").count() == 0  # nothing opened
+    seen = "\n".join(frames) + page.content()
+    # Only the numbers the attacker typed come back (as their own router data), never the data behind them.
+    assert not [s for s in SECOND_SECRETS if s in seen and s not in ("M-250201-1", "P-250202")]
