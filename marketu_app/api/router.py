@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from marketu_app.api.readback import order_out, parcel_out
 from marketu_app.api.schemas import (
@@ -159,6 +159,12 @@ def create_api() -> FastAPI:
     async def concurrent_write(_request: Request, exc: IntegrityError):
         # Two identical requests raced past the existence check; the loser may simply retry.
         return JSONResponse({"detail": "a concurrent request wrote the same data; retry"}, status_code=409)
+
+    @api.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError):
+        # The schema lets through something the database cannot store: still the caller's input.
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": "a value cannot be stored", "type": "value_error"}]},
+                            status_code=422)
 
     @api.exception_handler(writes.NotFound)
     async def not_found(_request: Request, exc: writes.NotFound):

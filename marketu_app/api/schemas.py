@@ -40,6 +40,14 @@ Note = Annotated[str, Field(max_length=500)]
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL text cannot hold NUL; refuse it here as bad input rather than fail on write.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
 
 class CustomerIn(Strict):
     name: str = Field(min_length=1, max_length=200)

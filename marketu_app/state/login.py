@@ -60,8 +60,9 @@ class LoginState(SessionState):
 
     @rx.event
     def submit(self, form: dict):
-        identifier = str(form.get("identifier", "")).strip()
-        password = str(form.get("password", ""))
+        # NUL never belongs in either; PostgreSQL could not even look it up.
+        identifier = str(form.get("identifier", "")).replace("\x00", "").strip()[:254]
+        password = str(form.get("password", "")).replace("\x00", "")
         if not identifier or not password:
             self.error = text("fill_both", self.lang)
             return

@@ -156,7 +156,7 @@ def sign_in(page: Page, base: str, identifier: str = DEMO_PHONE, password: str =
 
 
 def wait_for_cards(page: Page) -> None:
-    page.wait_for_selector(".parcel-card", timeout=20_000)
+    page.wait_for_selector(".parcel-card", timeout=40_000)
 
 
 def no_horizontal_scroll(page: Page) -> bool:

@@ -37,4 +37,9 @@ def test_page_recovers_after_a_backend_restart_and_nothing_is_lost(app_server, p
     post_status(app_server.url, "M-240105-1", "at_almaty_warehouse")
     expect(order.locator(".order-status")).to_contain_text("На складе в Алматы", timeout=10_000)
     page.goto(app_server.url + "/")
-    wait_for_cards(page)
+    try:
+        wait_for_cards(page)
+    except Exception:
+        page.screenshot(path="/tmp/restart-fail.png", full_page=True)
+        print(page.content()[:3000])
+        raise

@@ -178,3 +178,10 @@ def test_openapi_describes_every_route(api):
     assert {"/api/v1/customers/{customer_id}", "/api/v1/parcels/{parcel_number}",
             "/api/v1/parcels/{parcel_number}/events", "/api/v1/orders/{order_number}",
             "/api/v1/orders/{order_number}/events"} <= set(doc["paths"])
+
+
+def test_nul_characters_are_refused_with_422(seeded):
+    r = seeded.put("/api/v1/orders/M-1", json=order_body(title="Кроссовки\x00"))
+    _field_error(r, "title")
+    r = seeded.put("/api/v1/customers/c-1", json={**CUSTOMER, "name": "A\x00"})
+    _field_error(r, "name")
