@@ -1,4 +1,8 @@
-"""A parcel as a card: wide with more detail on desktop, compact on a phone."""
+"""A parcel as a card: wide with more detail on desktop, compact on a phone.
+
+Plain elements styled by classes in assets/styles.css: a page renders many cards, and style
+props would each go through CSS-in-JS at render time (the main cost on a slow phone).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,12 @@ import reflex as rx
 
 from marketu_app.components.status_badge import status_badge
 
-ETA_COLORS = {"late": "amber", "arrived": "grass", "expected": "gray", "none": "gray"}
-METHOD_ICONS = {"pickup": "store", "almaty": "bike", "kazakhstan": "truck"}
-
 
 def eta_line(text, kind) -> rx.Component:
-    return rx.hstack(
+    return rx.el.p(
         rx.icon("calendar-clock", size=16, aria_hidden="true"),
-        rx.text(text, size="2", weight="medium"),
-        color=rx.match(kind, ("late", rx.color("amber", 11)), ("arrived", rx.color("grass", 11)),
-                       rx.color("gray", 12)),
-        align="center",
-        spacing="2",
-        class_name="eta",
+        rx.el.span(text),
+        class_name="eta eta-" + kind,
     )
 
 
@@ -32,81 +29,45 @@ def method_icon(code) -> rx.Component:
 
 
 def parcel_card(card, details_label, open_label) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.link(
-                    rx.heading(card.number, as_="h2", size="4"),
-                    href=card.url,
-                    aria_label=open_label + " " + card.number,
-                    class_name="parcel-number",
-                    min_height="44px",
-                    display="flex",
-                    align_items="center",
-                ),
-                rx.spacer(),
-                rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color)),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.hstack(
-                method_icon(card.method_code),
-                rx.text(card.method, size="2"),
-                rx.cond(card.city != "", rx.text("· " + card.city, size="2")),
-                rx.text("· " + card.orders_count, size="2"),
-                color=rx.color("gray", 11),
-                align="center",
-                spacing="1",
-                wrap="wrap",
-            ),
-            rx.progress(value=card.progress_pct, size="2", width="100%", aria_label=card.progress),
-            rx.text(card.progress, size="2", class_name="progress-text"),
-            eta_line(card.eta, card.eta_kind),
-            rx.cond(
-                card.tracking != "",
-                rx.hstack(
-                    rx.icon("map-pin", size=16, aria_hidden="true", flex_shrink="0"),
-                    rx.text(card.tracking, size="2", class_name="tracking"),
-                    color=rx.color("gray", 11),
-                    align="start",
-                    spacing="2",
-                ),
-            ),
-            rx.hstack(
-                rx.text(card.updated, size="1", color=rx.color("gray", 11)),
-                rx.spacer(),
-                rx.link(
-                    rx.button(details_label, rx.el.span(" " + card.number, class_name="sr-only"),
-                              rx.icon("chevron-right", size=16, aria_hidden="true"),
-                              variant="soft", size="3", min_height="44px", tab_index=-1),
-                    href=card.url,
-                    class_name="details",
-                    underline="none",
-                ),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
-            spacing="2",
-            width="100%",
+    return rx.el.article(
+        rx.el.div(
+            rx.link(rx.el.h2(card.number), href=card.url, aria_label=open_label + " " + card.number,
+                    class_name="parcel-number"),
+            rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color)),
+            class_name="pc-head",
         ),
-        size=rx.breakpoints(initial="1", md="2"),
-        width="100%",
+        rx.el.p(
+            method_icon(card.method_code),
+            rx.el.span(card.method),
+            rx.cond(card.city != "", rx.el.span("· " + card.city)),
+            rx.el.span("· " + card.orders_count),
+            class_name="pc-meta",
+        ),
+        rx.el.progress(value=card.progress_pct, max=100, aria_label=card.progress, class_name="pc-progress"),
+        rx.el.p(card.progress, class_name="progress-text"),
+        eta_line(card.eta, card.eta_kind),
+        rx.cond(
+            card.tracking != "",
+            rx.el.p(rx.icon("map-pin", size=16, aria_hidden="true"), rx.el.span(card.tracking),
+                    class_name="tracking"),
+        ),
+        rx.el.div(
+            rx.el.span(card.updated, class_name="pc-updated"),
+            rx.link(details_label, rx.el.span(" " + card.number, class_name="sr-only"),
+                    rx.icon("chevron-right", size=16, aria_hidden="true"),
+                    href=card.url, class_name="details"),
+            class_name="pc-foot",
+        ),
         class_name="parcel-card",
     )
 
 
 def card_skeleton() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.skeleton(rx.box(height="1.5em", width="40%")),
-            rx.skeleton(rx.box(height="1em", width="70%")),
-            rx.skeleton(rx.box(height="0.5em", width="100%")),
-            rx.skeleton(rx.box(height="1em", width="60%")),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
+    return rx.el.div(
+        rx.el.div(class_name="sk sk-title"),
+        rx.el.div(class_name="sk sk-line"),
+        rx.el.div(class_name="sk sk-bar"),
+        rx.el.div(class_name="sk sk-line short"),
+        class_name="parcel-card skeleton",
         aria_hidden="true",
     )

@@ -11,9 +11,6 @@ def status_badge(label, color, size: str = "2") -> rx.Component:
     return rx.link(
         rx.badge(label, color_scheme=color, size=size, variant="soft", radius="full"),
         href=routes.STATUSES,
-        underline="none",
-        # The badge stays small; the link around it is a full touch target.
-        display="inline-flex",
-        align_items="center",
-        min_height="44px",
+        # The badge stays small; the link around it is a full touch target (styles.css).
+        class_name="badge-link",
     )

@@ -75,7 +75,8 @@ def _message(icon: str, title, hint, action=None) -> rx.Component:
 
 def parcels_page() -> rx.Component:
     t = ParcelsState.t
-    grid = dict(columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%")
+    grid = dict(columns=rx.breakpoints(initial="1", md="2"), spacing=rx.breakpoints(initial="3", md="4"),
+                width="100%")
     return shell(
         rx.vstack(
             session_ended_notice(ParcelsState),
