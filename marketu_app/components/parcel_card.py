@@ -37,8 +37,7 @@ def parcel_card(card, details_label, open_label) -> rx.Component:
             class_name="pc-head",
         ),
         rx.el.p(
-            method_icon(card.method_code),
-            rx.el.span(card.method),
+            rx.el.span(method_icon(card.method_code), card.method, class_name="pc-method"),
             rx.cond(card.city != "", rx.el.span("· " + card.city)),
             rx.el.span("· " + card.orders_count),
             class_name="pc-meta",
