@@ -30,6 +30,7 @@ log = logging.getLogger("marketu.live")
 
 LEASE_NAME = "live-watcher"
 TICK_SECONDS = 0.25
+PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
 SESSION_SWEEP = timedelta(seconds=float(os.environ.get("MARKETU_SESSION_SWEEP_SECONDS", "30")))
 KEEP_CHANGES = timedelta(days=2)
@@ -46,7 +47,7 @@ def _state_for(page: str):
     return ParcelState if page.startswith("parcel:") else ParcelsState
 
 
-async def push(app, tab, changes: list[ChangeLog]) -> bool:
+async def push(app, tab, changes: list[ChangeLog], memo: dict) -> bool:
     """Applies `changes` to one tab; False when the tab is gone."""
     manager = app.event_namespace._token_manager if app.event_namespace else None
     if manager is not None and not await manager.is_token_connected(tab.client_token):
@@ -54,7 +55,7 @@ async def push(app, tab, changes: list[ChangeLog]) -> bool:
     state_cls = _state_for(tab.page)
     async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=state_cls)) as root:
         state = await root.get_state(state_cls)
-        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes])
+        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes], memo)
     return True
 
 
@@ -66,16 +67,20 @@ async def deliver(app, changes: list[ChangeLog]) -> int:
     engine = get_engine()
     with Session(engine) as session:
         tabs = tabs_of(session, set(by_customer))
-    gone: list[str] = []
-    pushed = 0
-    for tab in tabs:
-        try:
-            if await push(app, tab, by_customer[tab.customer_id]):
-                pushed += 1
-            else:
-                gone.append(tab.client_token)
-        except Exception:
-            log.exception("live push to a tab failed")
+    memo: dict = {}  # pages computed for this batch, shared by tabs that show the same one
+    limit = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def one(tab) -> bool | None:
+        async with limit:
+            try:
+                return await push(app, tab, by_customer[tab.customer_id], memo)
+            except Exception:
+                log.exception("live push to a tab failed")
+                return None
+
+    results = await asyncio.gather(*(one(tab) for tab in tabs))
+    gone = [tab.client_token for tab, ok in zip(tabs, results) if ok is False]
+    pushed = sum(1 for ok in results if ok)
     if gone:
         with Session(engine) as session:
             forget_tabs(session, gone)

@@ -34,6 +34,26 @@ class ParcelState(SessionState):
         path = self.router.url.path.rstrip("/")
         return path.rsplit("/", 1)[-1] if path.startswith("/parcel/") else ""
 
+    def _fetch(self, customer_id: int) -> tuple | None:
+        """(parcel id, detail, EMS unreachable, checked ago) in this tab's language; None: not the customer's."""
+        with session_scope() as db:
+            row = queries.parcel_for_customer(db, customer_id, self.page_number)
+            if row is None:
+                return None
+            timeline = tracking.ems_timeline(db, row.parcel)
+        checked = fmt.ago(timeline.last_checked_at, utcnow(), self.lang) if timeline.last_checked_at else ""
+        detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, self.lang)
+        return row.parcel.id, detail, bool(timeline.last_error), checked
+
+    def _show(self, fetched: tuple | None) -> None:
+        self.loading = self.load_failed = False
+        if fetched is None:
+            # Missing and someone else's look exactly the same.
+            self.detail, self.not_found, self._parcel_id = None, True, None
+            return
+        self._parcel_id, self.detail, self.ems_unreachable, self.ems_checked = fetched
+        self.not_found = False
+
     def _load(self, remember: bool = False):
         customer = self._current_customer()
         if customer is None:
@@ -41,25 +61,11 @@ class ParcelState(SessionState):
         self.customer_name = customer.name
         if remember:
             self._remember_tab(customer.id, f"parcel:{self.page_number}")
-        number = self.page_number
         try:
-            with session_scope() as db:
-                row = queries.parcel_for_customer(db, customer.id, number)
-                timeline = tracking.ems_timeline(db, row.parcel) if row is not None else None
+            self._show(self._fetch(customer.id))
         except Exception:
             log.exception("parcel page failed to load")
             self.load_failed, self.loading = True, False
-            return None
-        self.loading = self.load_failed = False
-        if row is None:
-            # Missing and someone else's look exactly the same.
-            self.detail, self.not_found = None, True
-            return None
-        self.not_found = False
-        self._parcel_id = row.parcel.id
-        self.detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, self.lang)
-        self.ems_unreachable = bool(timeline.last_error)
-        self.ems_checked = fmt.ago(timeline.last_checked_at, utcnow(), self.lang) if timeline.last_checked_at else ""
         return None
 
     @rx.event
@@ -79,16 +85,23 @@ class ParcelState(SessionState):
     def reload(self):
         return self._load()
 
-    def _apply_live(self, changes) -> None:
-        """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel."""
-        if self._current_customer() is None:
+    def _apply_live(self, changes, memo: dict) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel.
+
+        `memo` is shared by the tabs of one push batch: the same page is computed once.
+        """
+        customer = self._current_customer()
+        if customer is None:
             self._end_session_here()
             self.detail = None
             return
         # A change with no parcel (a new day, say) concerns every page of the customer.
         mine = [c for c in changes if c[2] is None or c[2] == self._parcel_id]
         if mine and self.detail is not None:
-            self._load()
+            key = ("parcel", customer.id, self.page_number, self.lang)
+            if key not in memo:
+                memo[key] = self._fetch(customer.id)
+            self._show(memo[key])
             self._show_live(mine)
 
     @rx.event

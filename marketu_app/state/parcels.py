@@ -84,14 +84,17 @@ class ParcelsState(SessionState):
     def load_more(self):
         return self._load(append=True)
 
-    def _apply_live(self, changes) -> None:
-        """A pushed change (see marketu_app.live.watcher): fresh cards and a toast."""
+    def _apply_live(self, changes, memo: dict) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh cards and a toast.
+
+        `memo` is shared by the tabs of one push batch: the same page is computed once.
+        """
         customer = self._current_customer()
         if customer is None:
             self._end_session_here()
             self.cards, self.total, self.account_total = [], 0, 0
             return
-        self._refresh(customer.id)
+        self._refresh(customer.id, memo)
         self._show_live(changes)
 
     @rx.event
@@ -102,10 +105,14 @@ class ParcelsState(SessionState):
             return self._to_sign_in()
         self._refresh(customer.id)
 
-    def _refresh(self, customer_id: int) -> None:
+    def _refresh(self, customer_id: int, memo: dict | None = None) -> None:
         """Fresh data for the cards already shown."""
-        with session_scope() as db:
-            page = queries.parcel_page(db, customer_id, self.filter_value, self.search,
-                                       limit=max(len(self.cards), queries.PAGE_SIZE))
-        self.cards = [parcel_card(row, self.lang) for row in page.rows]
-        self.total, self.account_total = page.total, page.account_total
+        limit = max(len(self.cards), queries.PAGE_SIZE)
+        key = ("parcels", customer_id, self.filter_value, self.search, self.lang, limit)
+        memo = {} if memo is None else memo
+        if key not in memo:
+            with session_scope() as db:
+                page = queries.parcel_page(db, customer_id, self.filter_value, self.search, limit=limit)
+            memo[key] = ([parcel_card(row, self.lang) for row in page.rows], page.total, page.account_total)
+        cards, self.total, self.account_total = memo[key]
+        self.cards = list(cards)
