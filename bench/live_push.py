@@ -94,7 +94,7 @@ def capture_connect(base: str, session_token: str) -> tuple[str, dict]:
         page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload))
                 if "/_event" in ws.url else None)
         page.goto(base + "/")
-        page.wait_for_selector(".parcel-card", timeout=60_000)
+        page.wait_for_selector(".parcel-card:not(.skeleton)", timeout=60_000)  # not the loading skeleton
         ctx.close()
         browser.close()
     for frame in sent:
@@ -493,13 +493,15 @@ def report(out: dict, cmd: str, wall: float) -> str:
         f"(pg_stat_database of the app's database); server RSS {base['rss_mb']:.0f} MB in "
         f"{base['processes']} processes, Redis used_memory {base['redis_mb']:.1f} MB.\n\n" + head + "\n".join(rows)
         + "\n\n"
-        f"Per-tab push work measured in-process on the same database (what `ParcelsState._apply_live` runs "
-        f"for every tab: the customer, then `queries.parcel_page` + `views.parcel_card` of the demo "
-        f"customer's first page): {base['push_work_ms']:.0f} ms median. The watcher (marketu_app/live/watcher.py, "
-        f"`deliver`) pushes to a customer's tabs one after another and each push recomputes that page, so "
-        f"the last of N tabs waits about N x that (x {last['clients']} = "
-        f"{last['clients'] * base['push_work_ms'] / 1000:.1f} s) plus a Redis state load/save and the relay "
-        "to the worker holding the socket.\n\n"
+        f"Page work measured in-process on the same database (the customer, then `queries.parcel_page` + "
+        f"`views.parcel_card` of the demo customer's first page, i.e. what `ParcelsState._apply_live` computes "
+        f"for a push): {base['push_work_ms']:.0f} ms median.\n\n"
+        "Before commit d2a59b6 (measured the same day with this script on the app of 381d892 plus the then "
+        "working tree) the watcher pushed to a "
+        "customer's tabs one after another and recomputed the page for every tab, so the last of N tabs waited "
+        "about N x the page work: at 200 clients push p50 2.4-2.5 s, p95 4.5-7.5 s, max 4.8-11.7 s (two runs); "
+        "at 50 clients p50 0.88-0.93 s, p95 1.48-1.49 s. d2a59b6 updates tabs concurrently "
+        "(watcher.PUSH_CONCURRENCY) and computes each page once per batch, shared by the tabs showing it.\n\n"
         f"Where the idle database work goes ({last['clients']} clients, pg_stat_user_tables per second): "
         f"{tables or 'n/a'}.\n"
         + (f"\nConnect failures: {'; '.join(str(s['connect_failures']) + ' of ' + str(s['requested']) for s in fails)} "
