@@ -26,7 +26,7 @@ def _eta_out(eta) -> EtaOut | None:
                   arrived=eta.arrived.isoformat() if eta.arrived else None)
 
 
-def _order_out(session: Session, order: Order, customer_external_id: str, parcel_number: str | None,
+def _order_out(order: Order, customer_external_id: str, parcel_number: str | None,
                history: list[OrderStatusEvent], eta) -> OrderOut:
     return OrderOut(
         order_number=order.number, customer_id=customer_external_id, parcel_number=parcel_number,
@@ -57,7 +57,7 @@ def order_out(session: Session, order: Order) -> OrderOut:
     parcel = session.get(Parcel, order.parcel_id) if order.parcel_id else None
     history = _histories(session, [order.id])[order.id]
     eta = eta_source.order_eta(session, order, history)
-    return _order_out(session, order, customer.external_id, parcel.number if parcel else None, history, eta)
+    return _order_out(order, customer.external_id, parcel.number if parcel else None, history, eta)
 
 
 def parcel_out(session: Session, parcel: Parcel) -> ParcelOut:
@@ -77,7 +77,7 @@ def parcel_out(session: Session, parcel: Parcel) -> ParcelOut:
         delivery_method=parcel.delivery_method, recipient=recipient, weight_kg=parcel.weight_kg,
         ems_track_number=parcel.ems_track_number, created_at=parcel.created_at,
         updated_at=parcel.updated_at,
-        orders=[_order_out(session, o, customer.external_id, parcel.number, histories[o.id], etas[o.id])
+        orders=[_order_out(o, customer.external_id, parcel.number, histories[o.id], etas[o.id])
                 for o in orders],
         eta=_eta_out(eta_source.parcel_eta(list(etas.values()))),
         courier_events=[CourierEventOut(code=c.code, at=c.at, note=c.note) for c in courier],

@@ -25,7 +25,7 @@ from marketu_app.db.models import (
     OrderStatusEvent,
     Parcel,
 )
-from marketu_app.domain.statuses import DeliveryMethod, OrderStatus, is_final
+from marketu_app.domain.statuses import DeliveryMethod, OrderStatus
 from marketu_app.domain.timeutil import to_utc, utcnow
 
 FUTURE_TOLERANCE = timedelta(hours=24)
@@ -283,5 +283,5 @@ def add_courier_event(session: Session, number: str, data: CourierEventIn) -> tu
 __all__ = [
     "InputProblem", "NotFound", "Written", "upsert_customer", "upsert_parcel", "upsert_order",
     "add_order_event", "add_courier_event", "customer_by_external_id", "parcel_by_number",
-    "order_by_number", "is_final",
+    "order_by_number",
 ]
