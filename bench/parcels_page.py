@@ -10,8 +10,9 @@ The app runs with `reflex run --env prod` from a copy of the project in a tempor
 (the demo loader's `_load_customer`, i.e. the operator API's write path; no SQL for domain data).
 
 Measures
-- first cards: wall time from `page.goto("/")` to the first `.parcel-card` visible, signed in
-  (signed in once through the login form), median over --navigations after one warm-up;
+- first cards: wall time from `page.goto("/")` in a new tab of the signed-in context (signed in once
+  through the login form) to the first real card visible (`.parcel-card:not(.skeleton)`), median
+  over --navigations after one warm-up;
 - state sent for the first page: bytes of the websocket frames received during one such load
   (from the goto until the cards show and 1 s more), and the largest frame;
 - server time of the load handler in-process: `queries.parcel_page` + `views.parcel_card` for the
