@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import bisect
 import math
+
+import numpy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
@@ -228,12 +230,8 @@ def _bins(pairs: Iterable[tuple[float, float]]) -> list[float]:
 
 
 def _convolve(a: list[float], b: list[float]) -> list[float]:
-    out = [0.0] * (len(a) + len(b) - 1)
-    nb = len(b)
-    for i, p in enumerate(a):
-        if p > 1e-12:
-            out[i:i + nb] = [x + p * q for x, q in zip(out[i:i + nb], b)]
-    return out
+    # The hot path of every estimate: numpy does it ~10x faster than a Python loop.
+    return numpy.convolve(a, b).tolist()
 
 
 class Spread:
@@ -292,7 +290,10 @@ class EtaStats:
     learned_at: datetime | None
     window_days: int
     dists: dict[str, tuple[StageDist, ...]]  # POOLED always present
-    _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
+    _profiles: dict[str, Profile] = field(default_factory=dict, repr=False, compare=False)
+    # Estimates made with these statistics, per (journey, 3-hour step of now): pages read the same
+    # orders again and again (reloads, live pushes, other tabs), and an estimate moves in 3-hour steps.
+    _estimates: dict = field(default_factory=dict, repr=False, compare=False)
 
     def profile(self, marketplace: str | None) -> Profile:
         key = (marketplace or "").strip().lower()
@@ -458,7 +459,21 @@ def _dates(base: float, spread: Spread, today: date) -> tuple[date, date, date]:
     return earliest, expected, max(high, expected)
 
 
+ESTIMATE_CACHE_SIZE = 50_000
+
+
 def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
+    """The ETA of one order at `now`, remembered for the current 3-hour step (see EtaStats)."""
+    key = (journey, math.floor(to_days(now) / STEP), almaty_date(now))
+    cache = stats._estimates
+    if key not in cache:
+        if len(cache) >= ESTIMATE_CACHE_SIZE:
+            cache.clear()
+        cache[key] = _estimate(stats, journey, now)
+    return cache[key]
+
+
+def _estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
     """The ETA of one order at `now` (pure: everything it needs is in `stats` and `journey`)."""
     current = _current(journey)
     if current is None or current is S.CANCELLED:
