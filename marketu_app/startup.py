@@ -18,3 +18,5 @@ def prepare_database() -> None:
 
         with session_scope(engine) as session:
             load_demo(session)
+    # Prod servers fork their workers after importing the app: no pooled connection may cross a fork.
+    engine.dispose()
