@@ -67,6 +67,6 @@ def card_skeleton() -> rx.Component:
         rx.el.div(class_name="sk sk-line"),
         rx.el.div(class_name="sk sk-bar"),
         rx.el.div(class_name="sk sk-line short"),
-        class_name="parcel-card skeleton",
+        class_name="pc-skeleton",
         aria_hidden="true",
     )

@@ -58,9 +58,9 @@ class ParcelsState(SessionState):
 
     @rx.event
     def on_load(self):
-        self.loading, self.session_ended = True, False
-        yield
-        yield self._load(remember=True)
+        # No intermediate "loading" delta: a new tab starts with the skeleton, a reload keeps its cards.
+        self.session_ended = False
+        return self._load(remember=True)
 
     @rx.event
     def retry(self):
