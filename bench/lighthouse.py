@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_PHONE, RunningApp, app_env, free_port  # noqa: E402
+from tests.app_process import CHROMIUM, CHROMIUM_ARGS, RunningApp, app_env, free_port, project_copy  # noqa: E402
+from tests.e2e.conftest import DEMO_PHONE  # noqa: E402
 
 LIGHTHOUSE = ROOT / ".tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -40,17 +41,6 @@ COPY_ITEMS = ("marketu_app", "assets", "rxconfig.py", "alembic.ini", "pyproject.
 CATEGORIES = ("performance", "accessibility", "best-practices")
 AUDITS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
           "speed-index")
-
-
-def project_copy(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in COPY_ITEMS:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def session_cookie(db_url: str) -> str:
@@ -221,11 +211,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="marketu-lh-"))
     copy = project_copy(work / "project")
     db_url = f"sqlite:///{work / 'bench.db'}"
-    env = app_env(db_url, "http://127.0.0.1:9/api/v2", PYTHONPATH=str(copy), MARKETU_EMS_POLLER="0")
+    env = app_env(db_url, copy, MARKETU_DEMO="1", MARKETU_EMS_POLLER="0", MARKETU_EMS_API_URL="http://127.0.0.1:9/api/v2")
     lh_env = dict(os.environ, CHROME_PATH=CHROMIUM, XDG_CONFIG_HOME=str(work / "xdg"),
                   XDG_CACHE_HOME=str(work / "xdg-cache"))
     started, load = time.monotonic(), os.getloadavg()
-    app = RunningApp(env, free_port(), work / "app.log", cwd=copy).start()
+    app = RunningApp(env, work / "app.log", cwd=copy).start()
     print(f"app up in {time.monotonic() - started:.0f} s at {app.url} (copy {copy})", flush=True)
     chrome = None
     try:

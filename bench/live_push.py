@@ -416,10 +416,10 @@ def run(steps: list[int], posts: int, idle_seconds: float, push_timeout: float, 
     db_url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{dbname}"
     app = None
     try:
-        env = app_env(copy, db_url, REFLEX_REDIS_URL=REDIS_URL, MARKETU_DEMO="1", MARKETU_EMS_POLLER="0",
-                      MARKETU_OPERATOR_TOKEN=TOKEN)
+        env = app_env(db_url, copy, REFLEX_REDIS_URL=REDIS_URL, MARKETU_DEMO="1", MARKETU_EMS_POLLER="0",
+                      MARKETU_EMS_API_URL="http://127.0.0.1:9/api/v2", MARKETU_OPERATOR_TOKEN=TOKEN)
         t0 = time.perf_counter()
-        app = RunningApp(env, copy, tmp / "app.log").start(timeout=240)
+        app = RunningApp(env, tmp / "app.log", cwd=copy).start(timeout=240)
         start_s = time.perf_counter() - t0
         rss, nproc = app.rss_mb()
         log(f"app up in {start_s:.1f} s at {app.url}: {nproc} processes, {rss:.0f} MB")

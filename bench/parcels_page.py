@@ -288,7 +288,9 @@ def run(db: str, parcels: int, orders: int, navigations: int, n: int, profile: b
         print(f"server {server}", flush=True)
         engine.dispose()
         t0 = time.perf_counter()
-        app = RunningApp(app_env(copy, url), copy, tmp / "app.log").start()
+        env = app_env(url, copy, MARKETU_DEMO="0", MARKETU_EMS_POLLER="0",
+                      MARKETU_EMS_API_URL="http://127.0.0.1:9/api/v2")  # never called: the poller is off
+        app = RunningApp(env, tmp / "app.log", cwd=copy).start()
         start_s = time.perf_counter() - t0
         print(f"app up in {start_s:.1f} s at {app.url}", flush=True)
         browser = browser_measure(app.url, navigations)

@@ -6,25 +6,15 @@ the Kazpost simulator on loopback.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from marketu_app.ems.simulator import KazpostSimulator
+from tests.app_process import CHROMIUM, CHROMIUM_ARGS, RunningApp, app_env
 from tests.servers import serve
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OPERATOR_TOKEN = "e2e-operator-token-0123456789"
 DEMO_PHONE, DEMO_PASSWORD = "+77011234567", "marketu-demo"
 SECOND_PHONE, SECOND_PASSWORD = "+77771234567", "marketu-demo2"
@@ -32,65 +22,10 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def app_env(db_url: str, ems_url: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
-        "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
-        "REFLEX_DIR": str(ROOT / ".reflex"), "REFLEX_BUN_PATH": str(ROOT / ".tools/node_modules/.bin/bun"),
-        "BUN_INSTALL_CACHE_DIR": str(ROOT / ".tools" / "bun-cache"),
-        "NPM_CONFIG_REGISTRY": env.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/"),
-        "REFLEX_DB_URL": db_url, "MARKETU_DEMO": "1", "MARKETU_OPERATOR_TOKEN": OPERATOR_TOKEN,
-        "MARKETU_EMS_API_URL": ems_url, "MARKETU_TRUST_PROXY": "1", "PYTHONUNBUFFERED": "1",
-        "MARKETU_SESSION_SWEEP_SECONDS": "2",
-    })
-    env.pop("REFLEX_REDIS_URL", None)
-    env.update(extra)
-    return env
-
-
-class RunningApp:
-    """`reflex run --env prod` in its own process group."""
-
-    def __init__(self, env: dict[str, str], port: int, log_path: Path, cwd: Path = ROOT,
-                 extra_args: list[str] | None = None):
-        self.port, self.env, self.log_path, self.cwd = port, env, log_path, cwd
-        self.extra_args = extra_args or []
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 300, ready_path: str = "/statuses") -> "RunningApp":
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-port", str(self.port),
-             "--loglevel", "warning", *self.extra_args],
-            cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited early; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}{ready_path}", timeout=2, follow_redirects=True).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"app did not start in {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+def e2e_env(db_url: str, ems_url: str, copy: Path | None = None, **extra: str) -> dict[str, str]:
+    """Demo data, the simulator for EMS, a known operator token, a fast session sweep."""
+    return app_env(db_url, copy, MARKETU_DEMO="1", MARKETU_OPERATOR_TOKEN=OPERATOR_TOKEN,
+                   MARKETU_EMS_API_URL=ems_url, MARKETU_SESSION_SWEEP_SECONDS="2", **extra)
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +40,8 @@ def app_server(tmp_path_factory, simulator):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's Chromium is missing at /usr/bin/chromium (scripts/test.sh installs it)")
     data = tmp_path_factory.mktemp("app")
-    env = app_env(f"sqlite:///{data / 'e2e.db'}", simulator[1])
-    app = RunningApp(env, free_port(), data / "app.log").start()
+    env = e2e_env(f"sqlite:///{data / 'e2e.db'}", simulator[1])
+    app = RunningApp(env, data / "app.log").start()
     yield app
     app.stop()
 

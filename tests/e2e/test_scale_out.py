@@ -5,7 +5,6 @@ Runs from a copy of the project (its own .web build), so the session's SQLite ap
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import datetime, timezone
 
@@ -15,16 +14,8 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
-from tests.e2e.conftest import (
-    OPERATOR_TOKEN,
-    ROOT,
-    RunningApp,
-    app_env,
-    free_port,
-    new_context,
-    sign_in,
-    wait_for_cards,
-)
+from tests.app_process import RunningApp, project_copy
+from tests.e2e.conftest import OPERATOR_TOKEN, e2e_env, new_context, sign_in, wait_for_cards
 
 pytestmark = pytest.mark.services
 
@@ -43,27 +34,13 @@ def pg_database():
 
 
 @pytest.fixture(scope="module")
-def project_copy(tmp_path_factory):
-    target = tmp_path_factory.mktemp("scale") / "project"
-    target.mkdir()
-    for name in ("marketu_app", "assets", "rxconfig.py", "alembic.ini", "pyproject.toml"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
-
-
-@pytest.fixture(scope="module")
-def two_backends(pg_database, project_copy, simulator, tmp_path_factory):
+def two_backends(pg_database, simulator, tmp_path_factory):
     need_service("Redis", "127.0.0.1", 6379)
     logs = tmp_path_factory.mktemp("scale-logs")
-    env = app_env(pg_database, simulator[1], REFLEX_REDIS_URL=REDIS_URL,
-                  PYTHONPATH=str(project_copy), MARKETU_EMS_POLLER="0")
-    first = RunningApp(env, free_port(), logs / "first.log", cwd=project_copy).start()
-    second = RunningApp(env, free_port(), logs / "second.log", cwd=project_copy,
-                        extra_args=["--backend-only"]).start(ready_path="/ping")
+    copy = project_copy(tmp_path_factory.mktemp("scale") / "project")
+    env = e2e_env(pg_database, simulator[1], copy, REFLEX_REDIS_URL=REDIS_URL, MARKETU_EMS_POLLER="0")
+    first = RunningApp(env, logs / "first.log", cwd=copy).start()
+    second = RunningApp(env, logs / "second.log", cwd=copy, extra_args=["--backend-only"]).start(ready_path="/ping")
     yield first, second
     second.stop()
     first.stop()
