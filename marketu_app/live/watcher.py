@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import reflex as rx
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from marketu_app.db.engine import get_engine
@@ -95,6 +95,13 @@ def _ended_sessions(session: Session, since, until) -> list[ChangeLog]:
     return [ChangeLog(customer_id=cid, kind="sessions_revoked", summary="{}") for cid in set(rows)]
 
 
+def _forget_old_changes(engine, now) -> None:
+    """Rows delivered long ago: nobody reads them again."""
+    with Session(engine) as session:
+        session.exec(delete(ChangeLog).where(ChangeLog.at < now - KEEP_CHANGES))
+        session.commit()
+
+
 def _new_day(session: Session) -> list[ChangeLog]:
     """Almaty's midnight: every open page recomputes its dates (ETAs move, "today" changes)."""
     return [ChangeLog(customer_id=cid, kind="day_changed", summary="{}") for cid in customers_with_tabs(session)]
@@ -124,6 +131,7 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
                         if now - last_sweep >= SESSION_SWEEP:
                             changes += _ended_sessions(session, last_sweep, now)
                             last_sweep = now
+                            _forget_old_changes(engine, now)
                         if almaty_date(now) != today:
                             today = almaty_date(now)
                             changes += _new_day(session)
