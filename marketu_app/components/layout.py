@@ -35,26 +35,12 @@ def theme_toggle() -> rx.Component:
     )
 
 
-def nav_link(label, href: str, icon: str) -> rx.Component:
+def nav_link(label, href: str, icon: str, external: bool = False) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(icon, size=18), rx.text(label), align="center", spacing="1"),
         href=href,
         underline="none",
-        color=rx.color("gray", 12),
-        padding_x="0.5em",
-        min_height="44px",
-        display="flex",
-        align_items="center",
-    )
-
-
-def _support_link() -> rx.Component:
-    return rx.link(
-        rx.hstack(rx.icon("life-buoy", size=18), rx.text(LocaleState.t["nav_support"]),
-                  align="center", spacing="1"),
-        href=get_settings().support_url,
-        is_external=True,
-        underline="none",
+        **({"is_external": True} if external else {}),
         color=rx.color("gray", 12),
         padding_x="0.5em",
         min_height="44px",
@@ -83,7 +69,7 @@ def header(extra_nav: rx.Component | None = None, relocalize=None) -> rx.Compone
                 # Phones get these in the bottom bar instead.
                 rx.hstack(
                     nav_link(LocaleState.t["nav_statuses"], routes.STATUSES, "list-checks"),
-                    _support_link(),
+                    nav_link(LocaleState.t["nav_support"], get_settings().support_url, "life-buoy", external=True),
                     extra_nav if extra_nav is not None else rx.fragment(),
                     display=["none", "none", "flex"],
                     align="center",
