@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -21,11 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +38,8 @@ from marketu_app.db.models import EmsEvent, EmsTrack  # noqa: E402
 from marketu_app.domain.s10 import check_digit  # noqa: E402
 from marketu_app.ems.client import EmsClient  # noqa: E402
 from marketu_app.ems.poller import run_cycle  # noqa: E402
+from tests.databases import fresh_pg_schema  # noqa: E402
 
-POSTGRES_URL = os.environ.get("MARKETU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## EMS poller"
 
@@ -71,24 +71,19 @@ def track(n: int) -> str:
     return f"EE{serial}{check_digit(serial)}KZ"
 
 
-def make_engine_for(db: str, tmp: Path):
-    if db == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
-        cleanup = None
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in POSTGRES_URL else "?"
-        engine = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+@contextlib.contextmanager
+def engine_for(db: str, tmp: Path):
+    """A migrated database: an SQLite file in `tmp`, or a fresh PostgreSQL schema (dropped after)."""
+    if db == "postgresql":
+        with fresh_pg_schema("bench") as engine:
+            yield engine
+        return
+    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     migrate(engine)
-    return engine, cleanup
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def seed(engine, n: int) -> float:
@@ -123,8 +118,7 @@ def measure(db: str, n: int, concurrency: int, max_seconds: float) -> dict:
     proc, base = start_simulator()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            engine, cleanup = make_engine_for(db, Path(tmp))
-            try:
+            with engine_for(db, Path(tmp)) as engine:
                 seed_s = seed(engine, n)
                 stats, wall, cpu, cut = asyncio.run(one_cycle(engine, base, concurrency, max_seconds))
                 sim = httpx.get(f"{base}/_sim/stats", params={"full": "1"}).json()
@@ -135,10 +129,6 @@ def measure(db: str, n: int, concurrency: int, max_seconds: float) -> dict:
                         .distinct().subquery())).one()
                     leased = s.exec(select(func.count()).select_from(EmsTrack)
                                     .where(EmsTrack.lease_owner.is_not(None))).one()
-            finally:
-                engine.dispose()
-                if cleanup:
-                    cleanup()
     finally:
         proc.terminate()
         proc.wait(10)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 
 import pytest
-from sqlalchemy import text
 
 from marketu_app.db.engine import make_engine, migrate
+from tests.databases import fresh_pg_schema
 
-POSTGRES_URL = os.environ.get("MARKETU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MARKETU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # .ci/run sets this: there a missing PostgreSQL or Redis is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("MARKETU_REQUIRE_SERVICES", "") == "1"
@@ -45,18 +43,8 @@ def sqlite_engine(tmp_path):
 def pg_engine():
     """A fresh schema in the real PostgreSQL, dropped afterwards."""
     need_service("PostgreSQL", "127.0.0.1", 5432)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    engine = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_pg_schema() as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
+from tests.conftest import REDIS_URL, need_service
+from tests.databases import POSTGRES_URL
 from tests.app_process import RunningApp, project_copy
 from tests.e2e.conftest import OPERATOR_TOKEN, e2e_env, new_context, sign_in, wait_for_cards
 
