@@ -110,11 +110,14 @@ def parcel_page(session: Session, customer_id: int, filter_: str = "all", search
     return ParcelPage(rows=rows, total=total, account_total=account_total)
 
 
+def owned_parcel(session: Session, customer_id: int, number: str) -> Parcel | None:
+    """The customer's parcel by number; another customer's reads as missing."""
+    return session.exec(select(Parcel).where(Parcel.number == number, Parcel.customer_id == customer_id)).first()
+
+
 def parcel_for_customer(session: Session, customer_id: int, number: str, now: datetime | None = None) -> ParcelRow | None:
     """The parcel with its orders, or None when missing OR another customer's (same answer)."""
-    parcel = session.exec(
-        select(Parcel).where(Parcel.number == number, Parcel.customer_id == customer_id)
-    ).first()
+    parcel = owned_parcel(session, customer_id, number)
     if parcel is None:
         return None
     row = ParcelRow(parcel=parcel)

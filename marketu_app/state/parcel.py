@@ -118,9 +118,9 @@ class ParcelState(SessionState):
         if customer is None:
             return self._to_sign_in()
         with session_scope() as db:
-            row = queries.parcel_for_customer(db, customer.id, self.page_number)
-            if row is None or not row.parcel.ems_track_number:
+            parcel = queries.owned_parcel(db, customer.id, self.page_number)
+            if parcel is None or not parcel.ems_track_number:
                 return None
-            accepted = tracking.request_refresh(db, row.parcel, utcnow())
+            accepted = tracking.request_refresh(db, parcel, utcnow())
         self.refresh_message = "" if accepted else text("refresh_too_soon", self.lang)
         return None
