@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from marketu_app.auth.passwords import hash_password, verify_password
 from marketu_app.db.models import ChangeLog, Customer, CustomerSession
 from marketu_app.domain.timeutil import to_utc, utcnow
+from marketu_app.live import signal
 from marketu_app.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 10
@@ -84,6 +85,18 @@ def resolve_session(session: Session, token: str | None, now: datetime | None = 
     ).first()
 
 
+def live_session_owners(session: Session, customer_ids: set[int], now: datetime | None = None) -> dict[str, int]:
+    """Token hash -> customer id of every live session of these customers (one query for a whole push)."""
+    if not customer_ids:
+        return {}
+    rows = session.exec(
+        select(CustomerSession.token_hash, CustomerSession.customer_id)
+        .where(CustomerSession.customer_id.in_(customer_ids),
+               CustomerSession.revoked_at.is_(None),
+               CustomerSession.expires_at > _now(now)))
+    return dict(rows.all())
+
+
 def end_session(session: Session, token: str | None, now: datetime | None = None) -> bool:
     """Signs out: the session is revoked on the server. True when a live session was ended."""
     token_hash = _token_hash_or_none(token)
@@ -145,12 +158,13 @@ def change_password(session: Session, customer_id: int, current_password: str, n
     ended = end_other_sessions(session, customer_id, keep_token, now)
     session.add(ChangeLog(customer_id=customer_id, kind=SESSIONS_REVOKED, at=now,
                           summary=json.dumps({"reason": "password_changed", "ended": ended})))
+    signal.announce(session)
     session.flush()
     return ended
 
 
 __all__ = [
     "MIN_PASSWORD_LENGTH", "MAX_PASSWORD_LENGTH", "SESSIONS_REVOKED", "PasswordChangeError",
-    "hash_token", "create_session", "resolve_session", "end_session", "end_other_sessions",
+    "hash_token", "create_session", "resolve_session", "live_session_owners", "end_session", "end_other_sessions",
     "change_password",
 ]

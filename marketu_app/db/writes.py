@@ -27,6 +27,7 @@ from marketu_app.db.models import (
 )
 from marketu_app.domain.statuses import DeliveryMethod, OrderStatus
 from marketu_app.domain.timeutil import to_utc, utcnow
+from marketu_app.live import signal
 
 FUTURE_TOLERANCE = timedelta(hours=24)
 
@@ -53,6 +54,7 @@ class Written:
 def _log(session: Session, customer_id: int, kind: str, parcel_id: int | None = None, **summary) -> None:
     session.add(ChangeLog(customer_id=customer_id, parcel_id=parcel_id, kind=kind,
                           summary=json.dumps(summary, ensure_ascii=False, default=str)))
+    signal.announce(session)
 
 
 def _changed(obj) -> bool:

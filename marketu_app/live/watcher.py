@@ -1,10 +1,11 @@
 """Pushes committed changes to the open tabs of the customers they touch.
 
-Every write (operator API, EMS poller) adds ChangeLog rows in its own transaction. One watcher
-per deployment (a database lease picks it among the workers) reads the new rows a few times a
-second, finds the customers' open tabs and updates their states with `app.modify_state`;
-with Redis, Reflex relays that to whichever worker holds the tab's websocket. The database
-cost is one small query per tick, however many tabs are open and idle.
+Every write (operator API, EMS poller) adds ChangeLog rows in its own transaction and wakes the
+watcher (marketu_app.live.signal: NOTIFY on PostgreSQL). One watcher per deployment (a database
+lease picks it among the workers) reads the new rows, finds the customers' open tabs and updates
+their states with `app.modify_state`; with Redis, Reflex relays that to whichever worker holds the
+tab's websocket. Idle, the database cost is one small query per tick (a fallback in case a
+wake-up is missed), however many tabs are open.
 """
 
 from __future__ import annotations
@@ -21,15 +22,17 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from marketu_app.db.engine import get_engine
+from marketu_app.auth.sessions import live_session_owners
 from marketu_app.db.models import ChangeLog, CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
-from marketu_app.live import lease
+from marketu_app.live import lease, signal
+from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 
 log = logging.getLogger("marketu.live")
 
 LEASE_NAME = "live-watcher"
-TICK_SECONDS = 0.25
+TICK_SECONDS = 1.0  # without a wake-up; also the pace of the session sweep and the midnight check
 PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
 SESSION_SWEEP = timedelta(seconds=float(os.environ.get("MARKETU_SESSION_SWEEP_SECONDS", "30")))
@@ -47,7 +50,7 @@ def _state_for(page: str):
     return ParcelState if page.startswith("parcel:") else ParcelsState
 
 
-async def push(app, tab, changes: list[ChangeLog], memo: dict) -> bool:
+async def push(app, tab, changes: list[ChangeLog], batch: PushBatch) -> bool:
     """Applies `changes` to one tab; False when the tab is gone."""
     manager = app.event_namespace._token_manager if app.event_namespace else None
     if manager is not None and not await manager.is_token_connected(tab.client_token):
@@ -55,7 +58,7 @@ async def push(app, tab, changes: list[ChangeLog], memo: dict) -> bool:
     state_cls = _state_for(tab.page)
     async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=state_cls)) as root:
         state = await root.get_state(state_cls)
-        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes], memo)
+        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes], batch)
     return True
 
 
@@ -67,13 +70,13 @@ async def deliver(app, changes: list[ChangeLog]) -> int:
     engine = get_engine()
     with Session(engine) as session:
         tabs = tabs_of(session, set(by_customer))
-    memo: dict = {}  # pages computed for this batch, shared by tabs that show the same one
+        batch = PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}))
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def one(tab) -> bool | None:
         async with limit:
             try:
-                return await push(app, tab, by_customer[tab.customer_id], memo)
+                return await push(app, tab, by_customer[tab.customer_id], batch)
             except Exception:
                 log.exception("live push to a tab failed")
                 return None
@@ -116,14 +119,24 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
     leading = False
     last_sweep = utcnow()
     today = almaty_date(last_sweep)
+    wake = asyncio.Event()
+    signal.subscribe_local(wake)
+    listener: asyncio.Task | None = None
     try:
         while not (stop_event and stop_event.is_set()):
             leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
             if not leading:
+                if listener:
+                    listener.cancel()
+                    listener = None
                 await asyncio.sleep(LEASE_SECONDS / 3)
                 continue
+            if listener is None:
+                listener = asyncio.create_task(signal.listen(engine, wake))
+            renew_at = asyncio.get_running_loop().time() + LEASE_SECONDS / 3  # well before the lease lapses
             try:
-                for _ in range(int(LEASE_SECONDS / 3 / TICK_SECONDS)):  # renew the lease well before it lapses
+                while asyncio.get_running_loop().time() < renew_at:
+                    wake.clear()  # set again by a commit during this pass: the next pass reads it
                     with Session(engine) as session:
                         changes = list(session.exec(select(ChangeLog).where(ChangeLog.id > last_id)
                                                     .order_by(ChangeLog.id).limit(500)))
@@ -138,12 +151,18 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
                     if changes:
                         last_id = max([last_id] + [c.id for c in changes if c.id])
                         await deliver(app, changes)
-                    await asyncio.sleep(TICK_SECONDS)
+                    try:
+                        await asyncio.wait_for(wake.wait(), TICK_SECONDS)
+                    except TimeoutError:
+                        pass
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("live watcher tick failed")
                 await asyncio.sleep(1)
     finally:
+        signal.unsubscribe_local(wake)
+        if listener:
+            listener.cancel()
         if leading:
             await asyncio.to_thread(lease.release, engine, LEASE_NAME, owner)

@@ -11,6 +11,7 @@ from marketu_app.db.engine import session_scope
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.i18n import format as fmt
 from marketu_app.i18n.texts import text
+from marketu_app.live.batch import PushBatch
 from marketu_app.settings import get_settings
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelDetailView, parcel_detail
@@ -85,23 +86,18 @@ class ParcelState(SessionState):
     def reload(self):
         return self._load()
 
-    def _apply_live(self, changes, memo: dict) -> None:
-        """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel.
-
-        `memo` is shared by the tabs of one push batch: the same page is computed once.
-        """
-        customer = self._current_customer()
-        if customer is None:
+    def _apply_live(self, changes, batch: PushBatch) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel."""
+        customer_id = batch.customer_of(self.session_token)
+        if customer_id is None:
             self._end_session_here()
             self.detail = None
             return
         # A change with no parcel (a new day, say) concerns every page of the customer.
         mine = [c for c in changes if c[2] is None or c[2] == self._parcel_id]
         if mine and self.detail is not None:
-            key = ("parcel", customer.id, self.page_number, self.lang)
-            if key not in memo:
-                memo[key] = self._fetch(customer.id)
-            self._show(memo[key])
+            self._show(batch.page(("parcel", customer_id, self.page_number, self.lang),
+                                  lambda: self._fetch(customer_id)))
             self._show_live(mine)
 
     @rx.event

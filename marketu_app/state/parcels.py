@@ -8,6 +8,7 @@ import reflex as rx
 
 from marketu_app.db import queries
 from marketu_app.db.engine import session_scope
+from marketu_app.live.batch import PushBatch
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelCardView, parcel_card
 
@@ -84,17 +85,14 @@ class ParcelsState(SessionState):
     def load_more(self):
         return self._load(append=True)
 
-    def _apply_live(self, changes, memo: dict) -> None:
-        """A pushed change (see marketu_app.live.watcher): fresh cards and a toast.
-
-        `memo` is shared by the tabs of one push batch: the same page is computed once.
-        """
-        customer = self._current_customer()
-        if customer is None:
+    def _apply_live(self, changes, batch: PushBatch) -> None:
+        """A pushed change (see marketu_app.live.watcher): fresh cards and a toast."""
+        customer_id = batch.customer_of(self.session_token)
+        if customer_id is None:
             self._end_session_here()
             self.cards, self.total, self.account_total = [], 0, 0
             return
-        self._refresh(customer.id, memo)
+        self._refresh(customer_id, batch.page)
         self._show_live(changes)
 
     @rx.event
@@ -105,14 +103,16 @@ class ParcelsState(SessionState):
             return self._to_sign_in()
         self._refresh(customer.id)
 
-    def _refresh(self, customer_id: int, memo: dict | None = None) -> None:
-        """Fresh data for the cards already shown."""
+    def _refresh(self, customer_id: int, shared=None) -> None:
+        """Fresh data for the cards already shown; `shared(key, compute)` lets tabs showing the same page share it."""
         limit = max(len(self.cards), queries.PAGE_SIZE)
-        key = ("parcels", customer_id, self.filter_value, self.search, self.lang, limit)
-        memo = {} if memo is None else memo
-        if key not in memo:
+        filter_value, search, lang = self.filter_value, self.search, self.lang
+
+        def compute():
             with session_scope() as db:
-                page = queries.parcel_page(db, customer_id, self.filter_value, self.search, limit=limit)
-            memo[key] = ([parcel_card(row, self.lang) for row in page.rows], page.total, page.account_total)
-        cards, self.total, self.account_total = memo[key]
+                page = queries.parcel_page(db, customer_id, filter_value, search, limit=limit)
+            return [parcel_card(row, lang) for row in page.rows], page.total, page.account_total
+
+        key = ("parcels", customer_id, filter_value, search, lang, limit)
+        cards, self.total, self.account_total = shared(key, compute) if shared else compute()
         self.cards = list(cards)

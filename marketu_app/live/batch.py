@@ -1,0 +1,31 @@
+"""What one push computes once for all the tabs it updates: who is signed in, and the pages they show."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, Hashable, TypeVar
+
+from marketu_app.auth.sessions import hash_token
+
+T = TypeVar("T")
+
+
+class PushBatch:
+    def __init__(self, session_owners: dict[str, int]):
+        self._owners = session_owners  # token hash -> customer id, live sessions only
+        self._pages: dict[Hashable, object] = {}
+        self._lock = threading.Lock()  # tabs are updated in worker threads
+
+    def customer_of(self, session_token: str) -> int | None:
+        """The customer signed in with this token, or None when the session ended or expired."""
+        if not session_token:
+            return None
+        return self._owners.get(hash_token(session_token))
+
+    def page(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per key for the whole batch, even when tabs ask at the same moment."""
+        if key not in self._pages:
+            with self._lock:
+                if key not in self._pages:
+                    self._pages[key] = compute()
+        return self._pages[key]  # type: ignore[return-value]

@@ -1,0 +1,62 @@
+"""Wakes the live watcher the moment a change is committed, instead of at its next tick.
+
+Writers call `announce(session)` next to the ChangeLog rows they add. On PostgreSQL that is a
+NOTIFY in the same transaction (sent at commit, to the watcher in whichever worker holds the
+lease); in any case the watcher of this process, if it is the leader, is woken after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+log = logging.getLogger("marketu.live")
+
+CHANNEL = "marketu_changes"
+_local: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+
+def announce(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text(f"NOTIFY {CHANNEL}"))  # repeats in one transaction are sent once
+    if not event.contains(session, "after_commit", _after_commit):
+        event.listen(session, "after_commit", _after_commit, once=True)
+
+
+def _after_commit(session: Session) -> None:
+    for loop, wake in list(_local):
+        loop.call_soon_threadsafe(wake.set)
+
+
+def subscribe_local(wake: asyncio.Event) -> None:
+    """Commits in this process set `wake` (call from the watcher's event loop)."""
+    _local.append((asyncio.get_running_loop(), wake))
+
+
+def unsubscribe_local(wake: asyncio.Event) -> None:
+    _local[:] = [(loop, w) for loop, w in _local if w is not wake]
+
+
+async def listen(engine: Engine, wake: asyncio.Event) -> None:
+    """Sets `wake` on every NOTIFY from any process (PostgreSQL only; returns at once otherwise)."""
+    if engine.dialect.name != "postgresql":
+        return
+    import psycopg
+
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await conn.execute(f"LISTEN {CHANNEL}")
+                wake.set()  # anything committed while not listening is read at once
+                async for _ in conn.notifies():
+                    wake.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database went away: the watcher's ticks carry on meanwhile
+            log.warning("live watcher: LISTEN connection lost (%s); retrying", exc)
+            await asyncio.sleep(2)
