@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketu_app import routes
 from marketu_app.components.layout import bottom_item, nav_link
+from marketu_app.components.ui import icon, icon_button
 from marketu_app.state.session import SessionState
 
 
@@ -14,17 +15,8 @@ def account_nav() -> rx.Component:
     return rx.fragment(
         nav_link(t["nav_parcels"], routes.PARCELS, "package"),
         nav_link(t["nav_password"], routes.PASSWORD, "key-round"),
-        rx.icon_button(
-            rx.icon("log-out", size=18),
-            on_click=SessionState.sign_out,
-            variant="ghost",
-            size="2",
-            aria_label=t["nav_sign_out"],
-            title=t["nav_sign_out"],
-            min_width="44px",
-            min_height="44px",
-            class_name="sign-out",
-        ),
+        icon_button(icon("log-out", 18), label=t["nav_sign_out"], on_click=SessionState.sign_out,
+                    class_name="sign-out"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app.components.status_badge import status_badge
+from marketu_app.components.ui import LINK, link
 
 
 def eta_line(text, kind) -> rx.Component:
@@ -31,8 +32,8 @@ def method_icon(code) -> rx.Component:
 def parcel_card(card, details_label, open_label) -> rx.Component:
     return rx.el.article(
         rx.el.div(
-            rx.link(rx.el.h2(card.number), href=card.url, aria_label=open_label + " " + card.number,
-                    class_name="parcel-number"),
+            link(rx.el.h2(card.number), href=card.url, aria_label=open_label + " " + card.number,
+                 class_name=LINK + " parcel-number"),
             rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color)),
             class_name="pc-head",
         ),
@@ -52,9 +53,9 @@ def parcel_card(card, details_label, open_label) -> rx.Component:
         ),
         rx.el.div(
             rx.el.span(card.updated, class_name="pc-updated"),
-            rx.link(details_label, rx.el.span(" " + card.number, class_name="sr-only"),
-                    rx.icon("chevron-right", size=16, aria_hidden="true"),
-                    href=card.url, class_name="details"),
+            link(details_label, rx.el.span(" " + card.number, class_name="sr-only"),
+                 rx.icon("chevron-right", size=16, aria_hidden="true"),
+                 href=card.url, class_name="details"),
             class_name="pc-foot",
         ),
         class_name="parcel-card",

@@ -1,4 +1,8 @@
-"""The parcels page (the signed-in home)."""
+"""The parcels page (the signed-in home).
+
+Plain elements and classes (assets/styles.css) wherever no Radix behaviour is needed: see
+components/ui.py for why.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.parcel_card import card_skeleton, parcel_card
+from marketu_app.components.ui import heading, icon
 from marketu_app.state.parcels import ParcelsState
 
 
@@ -15,29 +20,35 @@ FILTER_KEYS = (("all", "filter_all"), ("active", "filter_active"), ("delivered",
                ("cancelled", "filter_cancelled"))
 
 
+def _filter_option(value: str, key: str) -> rx.Component:
+    # A native radio under a segment-like label: arrow keys and screen readers work as for any radio group.
+    t = ParcelsState.t
+    return rx.el.label(
+        rx.el.input(type="radio", name="parcel-filter", value=value, checked=ParcelsState.filter_value == value,
+                    on_change=ParcelsState.set_filter),
+        rx.el.span(t[key]),
+        class_name="seg-item",
+    )
+
+
 def _filters() -> rx.Component:
     """Tabs-like buttons from tablet width; a compact select on phones, where four labels do not fit."""
     t = ParcelsState.t
     return rx.fragment(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(t[key], value=value) for value, key in FILTER_KEYS],
-            value=ParcelsState.filter_value,
-            on_change=ParcelsState.set_filter,
+        rx.el.div(
+            *[_filter_option(value, key) for value, key in FILTER_KEYS],
+            role="radiogroup",
             aria_label=t["filter_label"],
-            size="2",
-            display=["none", "none", "inline-grid"],
-            class_name="filters",
+            class_name="filters seg",
         ),
-        rx.box(
+        rx.el.div(
             rx.select.root(
-                rx.select.trigger(aria_label=t["filter_label"], width="100%", min_height="44px"),
+                rx.select.trigger(aria_label=t["filter_label"], class_name="filters-trigger"),
                 rx.select.content(*[rx.select.item(t[key], value=value) for value, key in FILTER_KEYS]),
                 value=ParcelsState.filter_value,
                 on_change=ParcelsState.set_filter,
                 size="3",
             ),
-            display=["block", "block", "none"],
-            width="100%",
             class_name="filters-mobile",
         ),
     )
@@ -46,71 +57,69 @@ def _filters() -> rx.Component:
 def _search() -> rx.Component:
     t = ParcelsState.t
     return rx.input(
-        rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
+        rx.input.slot(icon("search")),
         placeholder=t["search_placeholder"],
         aria_label=t["search_label"],
         value=ParcelsState.search,
         on_change=ParcelsState.set_search.debounce(300),
         type="search",
         size="3",
-        width=["100%", "100%", "22em"],
         class_name="search",
     )
 
 
-def _message(icon: str, title, hint, action=None) -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon(icon, size=40, color=rx.color("gray", 9), aria_hidden="true"),
-            rx.heading(title, as_="h2", size="4"),
-            rx.text(hint, color=rx.color("gray", 11), text_align="center"),
-            action if action is not None else rx.fragment(),
-            align="center",
-            spacing="2",
+def _message(icon_name: str, title, hint, action=None) -> rx.Component:
+    return rx.el.div(
+        rx.icon(icon_name, size=40, aria_hidden="true", class_name="message-icon"),
+        heading(title, 2, "4"),
+        rx.el.p(hint),
+        action if action is not None else rx.fragment(),
+        class_name="page-message",
+    )
+
+
+def _button(label, on_click, class_name: str = "") -> rx.Component:
+    """Radix's solid or outline button, size 3, as a plain element."""
+    return rx.el.button(label, type="button", on_click=on_click,
+                        class_name=f"rt-reset rt-BaseButton rt-r-size-3 rt-Button {class_name}".strip())
+
+
+def _cards(t) -> rx.Component:
+    return rx.cond(
+        ParcelsState.load_failed,
+        _message("cloud-off", t["load_failed"], "", _button(t["retry"], ParcelsState.retry, "rt-variant-solid")),
+        rx.cond(
+            ParcelsState.empty_account,
+            _message("package-open", t["empty_account"], t["empty_account_hint"]),
+            rx.cond(
+                ParcelsState.nothing_found,
+                _message("search-x", t["nothing_found"], t["nothing_found_hint"]),
+                rx.el.div(rx.foreach(ParcelsState.cards, lambda c: parcel_card(c, t["details"], t["open_parcel"])),
+                          class_name="card-grid parcel-grid"),
+            ),
         ),
-        padding_y="3em",
-        width="100%",
     )
 
 
 def parcels_page() -> rx.Component:
     t = ParcelsState.t
-    grid = dict(columns=rx.breakpoints(initial="1", md="2"), spacing=rx.breakpoints(initial="3", md="4"),
-                width="100%")
     return shell(
-        rx.vstack(
+        rx.el.div(
             session_ended_notice(ParcelsState),
-            rx.heading(t["parcels_title"], as_="h1", size="7"),
-            rx.flex(_filters(), rx.spacer(display=["none", "none", "block"]), _search(),
-                    direction=rx.breakpoints(initial="column", md="row"), gap="3", width="100%"),
+            heading(t["parcels_title"], 1, "7"),
+            rx.el.div(_filters(), _search(), class_name="toolbar"),
             rx.cond(
                 ParcelsState.loading,
-                rx.grid(*[card_skeleton() for _ in range(4)], **grid, aria_busy="true"),
-                rx.cond(
-                    ParcelsState.load_failed,
-                    _message("cloud-off", t["load_failed"], "",
-                             rx.button(t["retry"], on_click=ParcelsState.retry, size="3", min_height="44px")),
-                    rx.cond(
-                        ParcelsState.empty_account,
-                        _message("package-open", t["empty_account"], t["empty_account_hint"]),
-                        rx.cond(
-                            ParcelsState.nothing_found,
-                            _message("search-x", t["nothing_found"], t["nothing_found_hint"]),
-                            rx.grid(rx.foreach(ParcelsState.cards,
-                                               lambda c: parcel_card(c, t["details"], t["open_parcel"])),
-                                    **grid, class_name="parcel-grid"),
-                        ),
-                    ),
-                ),
+                rx.el.div(*[card_skeleton() for _ in range(4)], class_name="card-grid", aria_busy="true"),
+                _cards(t),
             ),
             rx.cond(
                 ParcelsState.has_more,
-                rx.center(rx.button(t["load_more"], on_click=ParcelsState.load_more, variant="outline", size="3",
-                                    min_height="44px"), width="100%"),
+                rx.el.div(_button(t["load_more"], ParcelsState.load_more, "rt-variant-outline"),
+                          class_name="load-more"),
             ),
             live_toast(ParcelsState),
-            spacing="4",
-            width="100%",
+            class_name="page-stack",
         ),
         extra_nav=account_nav(), mobile_items=account_mobile_items(), relocalize=ParcelsState.reload,
     )
