@@ -10,6 +10,19 @@ PackageJson.Commands.DEV = "react-router dev --host 127.0.0.1"
 
 _settings = get_settings()
 
+
+class RadixThemes(rx.plugins.RadixThemesPlugin):
+    """Radix Themes, without also exposing its whole library on `window.__reflex`.
+
+    That exposure exists for dynamic (eval'd) components, which this app does not use; it imports
+    every Radix Themes component into the first load of every page. Without it each page loads only
+    the components it renders. (The package is still installed: the components name it.)
+    """
+
+    def get_frontend_dependencies(self, **context):
+        return ()
+
+
 config = rx.Config(
     app_name="marketu_app",
     db_url=_settings.db_url,
@@ -18,13 +31,11 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[
-        rx.plugins.RadixThemesPlugin(
+        RadixThemes(
             theme=rx.theme(accent_color="orange", gray_color="sand", radius="large", has_background=True),
         ),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
-    # No dynamic (eval'd) components here: don't put all of Radix Themes into every page's first load.
-    frontend_lazy_bundled_libraries=True,
     # Brotli first (about 15 % smaller than gzip on the JS), gzip for clients without it.
     frontend_compression_formats=["brotli", "gzip"],
 )

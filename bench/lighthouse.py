@@ -113,16 +113,31 @@ def run_lighthouse(url: str, port: int, out: Path, env: dict[str, str]) -> dict:
                               if v.get("score") is not None and v["score"] < 0.9
                               and v.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
     result["lighthouse"] = report["lighthouseVersion"]
+    result["where"] = where_the_time_goes(report)
     return result
 
 
-def first_load_js(build: Path, html: str) -> tuple[int, int]:
-    """Gzip and raw bytes of the scripts an HTML page loads up front (modulepreload + module entry)."""
+def where_the_time_goes(report: dict) -> str:
+    """The long tasks after the first paint (what total blocking time counts) and the shifted elements."""
+    audits = report["audits"]
+    fcp = audits["first-contentful-paint"]["numericValue"]
+    tasks = [f"{t['duration']:.0f} ms {t['url'].rsplit('/', 1)[-1] or t['url']}"
+             for t in audits["long-tasks"].get("details", {}).get("items", []) if t["startTime"] + t["duration"] > fcp]
+    shifts = [f"{s['score']:.3f} {s['node'].get('selector', '?')}"
+              for s in audits["layout-shifts"].get("details", {}).get("items", [])]
+    return f"long tasks after FCP: {', '.join(tasks) or '-'}; shifts: {', '.join(shifts) or '-'}"
+
+
+def first_load_js(build: Path, html: str) -> tuple[int, int, int]:
+    """Gzip, brotli (the build's .br sidecars) and raw bytes of the scripts an HTML page loads up front
+    (modulepreload + module entry)."""
     text = (build / html).read_text()
-    files = set(re.findall(r'(?:href|import\()="?(/assets/[^"]+\.js)', text))
-    gz = sum(len(gzip.compress((build / f.lstrip("/")).read_bytes(), 9)) for f in files)
-    raw = sum((build / f.lstrip("/")).stat().st_size for f in files)
-    return gz, raw
+    files = [build / f.lstrip("/") for f in set(re.findall(r'(?:href|import\()="?(/assets/[^"]+\.js)', text))]
+    gz = sum(len(gzip.compress(f.read_bytes(), 9)) for f in files)
+    br = sum(f.with_name(f.name + ".br").stat().st_size if f.with_name(f.name + ".br").exists() else 0
+             for f in files)
+    raw = sum(f.stat().st_size for f in files)
+    return gz, br, raw
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -141,7 +156,7 @@ def machine() -> dict[str, str]:
                 ["node", "--version"], capture_output=True, text=True).stdout.strip()}
 
 
-def write_docs(results: dict[str, dict], js: dict[str, tuple[int, int]], info: dict[str, str], runs: int,
+def write_docs(results: dict[str, dict], js: dict[str, tuple[int, int, int]], info: dict[str, str], runs: int,
                version: str) -> None:
     rows = ["| page | performance | accessibility | best practices | FCP | LCP | TBT | CLS | JS transferred |",
             "|---|---|---|---|---|---|---|---|---|"]
@@ -150,7 +165,8 @@ def write_docs(results: dict[str, dict], js: dict[str, tuple[int, int]], info: d
                     f"{r['first-contentful-paint'] / 1000:.1f} s | {r['largest-contentful-paint'] / 1000:.1f} s | "
                     f"{r['total-blocking-time']:.0f} ms | {r['cumulative-layout-shift']:.3f} | "
                     f"{r['js_transfer_kb']:.0f} KB ({r['js_count']} scripts) |")
-    js_rows = [f"| {page} | {gz / 1024:.0f} KB | {raw / 1024:.0f} KB |" for page, (gz, raw) in js.items()]
+    js_rows = [f"| {page} | {gz / 1024:.0f} KB | {br / 1024:.0f} KB | {raw / 1024:.0f} KB |"
+               for page, (gz, br, raw) in js.items()]
     body = f"""{SECTION}
 
 `bench/lighthouse.py`: Lighthouse {version} (`npm i -E --prefix .tools/lighthouse lighthouse@{version}`,
@@ -169,11 +185,11 @@ Command: `.venv/bin/python bench/lighthouse.py --runs {runs} --write-docs`
 
 Goals: performance >= 0.90, accessibility >= 0.95, best practices >= 0.95.
 
-First-load JavaScript of the built pages (modulepreloads + entry, gzip -9 as served pre-compressed;
-goal <= 300 KB):
+First-load JavaScript of the built pages (modulepreloads + entry; gzip -9, goal <= 300 KB; the server
+sends the pre-compressed brotli sidecar to browsers that accept it, gzip to the others):
 
-| page | gzip | raw |
-|---|---|---|
+| page | gzip | brotli | raw |
+|---|---|---|---|
 {chr(10).join(js_rows)}
 
 Where the time goes (from the reports' bootup-time, long-tasks and LCP breakdown):
@@ -233,14 +249,14 @@ def main() -> None:
                 print(f"{name} run {i + 1}: perf {r['performance']:.2f} a11y {r['accessibility']:.2f} "
                       f"bp {r['best-practices']:.2f} FCP {r['first-contentful-paint']:.0f} ms "
                       f"LCP {r['largest-contentful-paint']:.0f} ms JS {r['js_transfer_kb']:.0f} KB "
-                      f"-> {r['final_url']}; below 0.9: {', '.join(r['failed']) or '-'}", flush=True)
+                      f"-> {r['final_url']}; below 0.9: {', '.join(r['failed']) or '-'}\n    {r['where']}", flush=True)
                 runs.append(r)
             results[name] = median_of(runs)
         assert results["parcels, signed in (/)"]["final_url"].rstrip("/") == app.url, "not signed in"
         build = copy / ".web" / "build" / "client"
         js = {p: first_load_js(build, p) for p in ("index.html", "statuses.html", "__spa-fallback.html")}
-        for page, (gz, raw) in js.items():
-            print(f"first-load JS {page}: {gz / 1024:.0f} KB gzip, {raw / 1024:.0f} KB raw")
+        for page, (gz, br, raw) in js.items():
+            print(f"first-load JS {page}: {gz / 1024:.0f} KB gzip, {br / 1024:.0f} KB brotli, {raw / 1024:.0f} KB raw")
         version = results["statuses (/statuses/)"]["lighthouse"]
         print(json.dumps(results, indent=1, default=str))
         if args.write_docs:

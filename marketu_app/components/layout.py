@@ -45,7 +45,7 @@ def nav_link(label, href: str, icon_name: str) -> rx.Component:
 def header(extra_nav: rx.Component | None = None, relocalize=None) -> rx.Component:
     return rx.el.header(
         rx.el.div(
-            link(rx.el.img(src="/icon-192.png", width="32", height="32", alt="", class_name="brand-icon"),
+            link(rx.el.img(src="/icon-192.png", alt="", class_name="brand-icon"),
                  rx.el.span("Marketu"), href=routes.PARCELS, aria_label="Marketu", class_name="brand"),
             rx.el.div(
                 # Phones get these in the bottom bar instead.

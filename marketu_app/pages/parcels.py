@@ -110,7 +110,7 @@ def parcels_page() -> rx.Component:
             rx.el.div(_filters(), _search(), class_name="toolbar"),
             rx.cond(
                 ParcelsState.loading,
-                rx.el.div(*[card_skeleton() for _ in range(4)], class_name="card-grid", aria_busy="true"),
+                rx.el.div(*[card_skeleton() for _ in range(6)], class_name="card-grid", aria_busy="true"),
                 _cards(t),
             ),
             rx.cond(
