@@ -11,6 +11,11 @@ PackageJson.Commands.DEV = "react-router dev --host 127.0.0.1"
 _settings = get_settings()
 
 
+# Theme (orange on sand), the status badges (domain/statuses.py), callouts and toasts; slate: Reflex's own banner.
+RADIX_COLORS = ("orange", "sand", "gray", "amber", "blue", "cyan", "grass", "indigo", "jade", "red", "slate", "teal",
+                "violet")
+
+
 class RadixThemes(rx.plugins.RadixThemesPlugin):
     """Radix Themes, without also exposing its whole library on `window.__reflex`.
 
@@ -21,6 +26,14 @@ class RadixThemes(rx.plugins.RadixThemesPlugin):
 
     def get_frontend_dependencies(self, **context):
         return ()
+
+    def get_stylesheet_paths(self, **context):
+        # Radix's styles.css is tokens + components + utilities; its tokens define all 30 colour
+        # scales (light, dark, P3). Render-blocking CSS and the style work before the first paint
+        # shrink with only the scales the app uses.
+        return ("@radix-ui/themes/tokens/base.css",
+                *(f"@radix-ui/themes/tokens/colors/{name}.css" for name in RADIX_COLORS),
+                "@radix-ui/themes/components.css", "@radix-ui/themes/utilities.css")
 
 
 config = rx.Config(
