@@ -192,17 +192,34 @@ sends the pre-compressed brotli sidecar to browsers that accept it, gzip to the 
 |---|---|---|---|
 {chr(10).join(js_rows)}
 
-Where the time goes (from the reports' bootup-time, long-tasks and LCP breakdown):
-- FCP/LCP: Lantern counts every high-priority script before the first paint as render-blocking, and React
-  Router modulepreloads all ~250 KB (gzip) of framework JS, next to the 83 KB (gzip) Radix Themes CSS.
-- Signed-in parcels page: total blocking time comes from React rendering the parcel cards when the data
-  arrives over the websocket (one long task in `entry.client`, 0.5-0.7 s of real CPU times the 4x slowdown),
-  after the hydration of the prerendered skeleton. Not reachable from the head or the shell: it needs a
-  lighter card tree (fewer Radix/emotion nodes per card) or fewer full re-renders on the page's deltas.
-- The parcel page's route chunk is 288 KB raw / 61 KB gzip because `order_card.py` builds an icon from a
-  Var (`rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"))`), which makes Reflex ship lucide's
-  DynamicIcon with the map of every icon; `rx.cond(is_open, rx.icon("chevron-up"), rx.icon("chevron-down"))`
-  would drop it (and the ~1,600 per-icon chunks in the build).
+Where the time goes (from the reports' long-tasks, bootup-time, layout-shifts and traces; the script prints
+the long tasks after the first paint and the shifted elements of every run; `--keep` keeps the reports):
+- Before (0.77 / 0.72): on the parcels page one 0.5-0.7 s task (4x slowdown) rendered the page when the
+  websocket delivered its state, and the hydration before it was long too; both were mostly Radix Themes
+  components and CSS-in-JS: every style prop (`padding=`, `style={...}`, responsive lists, even the default
+  hover colour of `rx.link`) is a serialised, hashed emotion style at each render. The shell (header,
+  navigation, footer, bottom bar), the statuses table (Radix Table with its ScrollArea) and the parcels
+  page's toolbar, messages and cards are now plain elements with classes in `assets/styles.css`, reusing
+  Radix's own classes where the look is Radix's (`rt-Badge`, `rt-Heading`, `rt-Link`, the `rt-Table*`
+  classes); internal links are React Router links without Radix's wrapper (`components/ui.py`). The
+  desktop filter is native radios drawn as a segmented control (arrow keys as in any radio group).
+- First-load JavaScript (~255 -> ~210 KB gzip): Reflex puts every plugin's package on `window.__reflex`
+  for dynamic (eval'd) components, which imported the whole Radix Themes library into every page;
+  `rxconfig.RadixThemes` leaves that out (no dynamic components here), so a page loads only the Radix
+  components it renders. (`frontend_lazy_bundled_libraries` did not help: the bundler merged the lazy
+  chunk into a shared one that every page preloads.)
+- FCP/LCP (3.2 -> 2.0-2.5 s): Lantern counts the modulepreloaded scripts and the stylesheet before the first
+  paint, so bytes there are paint time: brotli sidecars (`frontend_compression_formats`) send ~15 % less
+  JS and ~40 % less CSS than gzip; the Radix tokens keep the 13 colour scales in use instead of 30 (CSS
+  83 -> 68 KB gzip, 42 KB brotli), which also shortens the style work of the first paint.
+- CLS on parcels (0.046 -> 0.001): the 4 short skeleton cards left the footer in view, and it jumped when
+  the real cards came; the 6 skeleton cards are now as tall as real ones.
+- Accessibility 0.96 -> 1.00: the "Подробнее" link's text (accent 11 on accent 3, 3.98:1) is accent 12.
+- What remains is React itself: hydration (sliced by React in 5 ms steps, but a loaded machine stretches
+  the steps), the commit that mounts the cards when on_load's delta arrives (~300 ms at 4x: three React
+  Router links and 3-4 lucide icons per card), and module evaluation. The score moves with the machine:
+  in these runs the same build scored statuses 0.76-0.97 (TBT 90-760 ms) while another process held a
+  CPU, because Lantern multiplies the task times it observes.
 - /statuses answers with a redirect to /statuses/ (one more round trip); the bench measures /statuses/.
 """
     text = DOCS.read_text()
