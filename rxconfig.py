@@ -3,12 +3,14 @@
 import reflex as rx
 from reflex_base.constants.installer import PackageJson
 
+from marketu_app import stable_build
 from marketu_app.settings import get_settings
 
 # The dev server listens on every interface by default; keep it on loopback.
 PackageJson.Commands.DEV = "react-router dev --host 127.0.0.1"
 
 _settings = get_settings()
+stable_build.install()  # a restart keeps the JS file names, so open tabs keep working
 
 
 # Theme (orange on sand), the status badges (domain/statuses.py), callouts and toasts; slate: Reflex's own banner.
