@@ -22,7 +22,9 @@ _local: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
 def announce(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text(f"NOTIFY {CHANNEL}"))  # repeats in one transaction are sent once
+        # Channels are per database: the payload tells apart apps (or test runs) in other schemas.
+        # Repeats in one transaction are sent once.
+        session.exec(text("SELECT pg_notify(:channel, current_schema())").bindparams(channel=CHANNEL))
     if not event.contains(session, "after_commit", _after_commit):
         event.listen(session, "after_commit", _after_commit, once=True)
 
@@ -51,10 +53,12 @@ async def listen(engine: Engine, wake: asyncio.Event) -> None:
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                schema = (await (await conn.execute("SELECT current_schema()")).fetchone())[0]
                 await conn.execute(f"LISTEN {CHANNEL}")
                 wake.set()  # anything committed while not listening is read at once
-                async for _ in conn.notifies():
-                    wake.set()
+                async for note in conn.notifies():
+                    if note.payload == schema:
+                        wake.set()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database went away: the watcher's ticks carry on meanwhile

@@ -11,14 +11,15 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from marketu_app.api.schemas import CustomerIn
-from marketu_app.db import writes
 from marketu_app.auth.sessions import create_session, end_session, hash_token, live_session_owners
+from marketu_app.db import writes
 from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.live import lease, signal
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.messages import toast_text
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, remember_tab, tabs_of
+from tests.databases import fresh_pg_schema
 
 
 def test_only_one_process_holds_the_watcher_lease(any_engine):
@@ -128,3 +129,8 @@ def test_a_committed_change_wakes_the_watcher_of_any_process_on_postgresql(pg_en
     """NOTIFY travels through the database: the listener has its own connection, as in another worker."""
     assert not asyncio.run(_woken_by(pg_engine, _change(pg_engine, commit=False), listen=True))
     assert asyncio.run(_woken_by(pg_engine, _change(pg_engine, commit=True), listen=True))
+
+
+def test_a_change_in_another_schema_of_the_same_database_does_not_wake_the_watcher(pg_engine):
+    with fresh_pg_schema() as other:
+        assert not asyncio.run(_woken_by(pg_engine, _change(other, commit=True), listen=True))
