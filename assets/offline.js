@@ -17,7 +17,7 @@
     kk: { offline: "Байланыс жоқ", at: "деректер уақыты", update: "Жаңа нұсқа бар:", reload: "жаңарту" },
     en: { offline: "No connection", at: "data as of", update: "A new version is available:", reload: "update" }
   };
-  var saveTimer = null, renderTimer = null, showingSnapshot = false, wiped = false;
+  var saveTimer = null, renderTimer = null, showingSnapshot = false, wiped = false, saved = {};
 
   function texts() {
     var lang = (localStorage.getItem("marketu_locale") || "ru").replace(/"/g, "");
@@ -62,13 +62,17 @@
       el.classList.forEach(function (c) { if (c.indexOf("css-") === 0) used[c] = true; });
     });
     var out = [];
+    if (!Object.keys(used).length) return "";
     [].forEach.call(document.styleSheets, function (sheet) {
       var owner = sheet.ownerNode;
       if (!owner || !owner.hasAttribute || !owner.hasAttribute("data-emotion")) return;
       var rules;
       try { rules = sheet.cssRules; } catch (e) { return; }
       [].forEach.call(rules, function (rule) {
-        var m = /\.(css-[a-z0-9]+)/.exec(rule.cssText);
+        // The selector (of the rule, or of the first rule inside @media) is cheap to read; cssText is
+        // serialised only for the rules kept.
+        var inner = rule.selectorText ? rule : rule.cssRules && rule.cssRules[0];
+        var m = inner && /\.(css-[a-z0-9]+)/.exec(inner.selectorText || "");
         if (m && used[m[1]]) out.push(rule.cssText);
       });
     });
@@ -84,9 +88,10 @@
           .sort(function (a, b) { return a[1] - b[1]; }).slice(0, 5).forEach(function (p) { localStorage.removeItem(p[0]); });
       }
     }
-    var mine = snapshotKeys(customer).map(function (k) { return [k, (read(k) || {}).at || 0]; });
-    if (mine.length > MAX_PAGES) {
-      mine.sort(function (a, b) { return a[1] - b[1]; }).slice(0, mine.length - MAX_PAGES)
+    var mine = snapshotKeys(customer);
+    if (mine.length > MAX_PAGES) {  // only then are the snapshots parsed, for their times
+      mine.map(function (k) { return [k, (read(k) || {}).at || 0]; })
+        .sort(function (a, b) { return a[1] - b[1]; }).slice(0, mine.length - MAX_PAGES)
         .forEach(function (p) { localStorage.removeItem(p[0]); });
     }
   }
@@ -98,10 +103,14 @@
     var customer = main.getAttribute("data-customer");
     var clone = main.cloneNode(true);
     clone.querySelectorAll(".live-toast-wrap, script").forEach(function (n) { n.remove(); });
-    var key = PREFIX + customer + ":" + path, html = clone.innerHTML, old = read(key);
+    var key = PREFIX + customer + ":" + path, html = clone.innerHTML;
     localStorage.setItem(LAST, customer);
+    // What this page saved last is kept in memory: no need to parse the stored snapshot to compare.
+    var old = saved[key] || read(key);
     if (old && old.html === html && Date.now() - old.at < 60000) return;
-    write(customer, key, { html: html, cls: main.className, css: cssFor(clone), at: Date.now() });
+    var snap = { html: html, cls: main.className, css: cssFor(clone), at: Date.now() };
+    write(customer, key, snap);
+    saved[key] = snap;
   }
 
   function timeOf(at) {
@@ -213,6 +222,7 @@
       clearTimeout(saveTimer);
       saveTimer = null;
       snapshotKeys().forEach(function (k) { localStorage.removeItem(k); });
+      saved = {};
       clear();
       showingSnapshot = false;
     },
