@@ -64,7 +64,7 @@ from marketu_app.views import parcel_card  # noqa: E402
 BIG = ("c-bench-big", "Бенч Большой", ("+77010000001", "big@bench.kz", "bench-password-1"))
 SMALL = ("c-bench-small", "Бенч Малый", ("+77010000002", "small@bench.kz", "bench-password-2"))
 SECTION = "## Parcels page"
-CARD = ".parcel-card:not(.skeleton)"  # the page shows 4 skeleton cards (.parcel-card.skeleton) while loading
+CARD = ".parcel-card:not(.skeleton)"  # the page shows 6 skeleton cards (.parcel-card.skeleton) while loading
 TITLES = ["Кроссовки Li-Ning Wade 808, 42 размер", "Пуховик женский оверсайз, бежевый, M",
           "Термос из нержавеющей стали, 500 мл", "Беспроводные наушники Baseus Bowie E9",
           "Чехол для iPhone 15 Pro, прозрачный силикон", "Рюкзак городской Xiaomi, 20 л, серый",
@@ -331,7 +331,7 @@ def report(results: list[dict], cmd: str) -> str:
         + machine() + "\n"
         "- first cards: Chromium (Playwright, 1280x800), signed in once through the login form, then for each "
         "navigation a new tab of that context (warm HTTP cache, fresh page state) and `page.goto('/')` until "
-        "the first real card (`.parcel-card:not(.skeleton)`; the 4 skeleton cards "
+        "the first real card (`.parcel-card:not(.skeleton)`; the 6 skeleton cards "
         "shown while loading do not count) is visible; median and max of "
         f"{results[0]['navigations']} navigations after a warm-up (reported apart as cold). Reloading a tab "
         "that already showed the page is different: hydrate restores the previous cards at once, then "
