@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app import routes
-from marketu_app.components.ui import icon, icon_button, link
+from marketu_app.components.ui import icon, icon_button, link, native_select
 from marketu_app.i18n.texts import LOCALE_NAMES, LOCALES
 from marketu_app.settings import get_settings
 from marketu_app.state.base import LocaleState
@@ -19,13 +19,8 @@ from marketu_app.state.session import SessionState
 def language_switch(relocalize=None) -> rx.Component:
     """`relocalize`: the page's event that rebuilds its data in the new language."""
     on_change = [LocaleState.set_locale, relocalize] if relocalize is not None else LocaleState.set_locale
-    return rx.select.root(
-        rx.select.trigger(aria_label=LocaleState.t["language"], variant="ghost", class_name="language-trigger"),
-        rx.select.content(*[rx.select.item(LOCALE_NAMES[code], value=code) for code in LOCALES]),
-        value=LocaleState.lang,
-        on_change=on_change,
-        size="2",
-    )
+    return native_select([(code, LOCALE_NAMES[code]) for code in LOCALES], value=LocaleState.lang,
+                         on_change=on_change, label=LocaleState.t["language"], class_name="language-select")
 
 
 def theme_toggle() -> rx.Component:

@@ -45,3 +45,13 @@ def icon_button(*children, label, on_click, class_name: str = "") -> rx.Componen
     """A 44 px square ghost button named by `label` (for screen readers and as a tooltip)."""
     return rx.el.button(*children, type="button", on_click=on_click, aria_label=label, title=label,
                         class_name=f"icon-button {class_name}".strip())
+
+
+def native_select(options: list[tuple[str, rx.Var | str]], *, value, on_change, label,
+                  class_name: str = "") -> rx.Component:
+    """The browser's own select (the phone's native picker): options are (value, text) pairs."""
+    return rx.el.span(
+        rx.el.select(*[rx.el.option(text, value=v) for v, text in options], value=value, on_change=on_change,
+                     aria_label=label, class_name="native-select"),
+        class_name=f"native-select-wrap {class_name}".strip(),
+    )

@@ -12,7 +12,7 @@ from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.parcel_card import card_skeleton, parcel_card
-from marketu_app.components.ui import heading, icon
+from marketu_app.components.ui import heading, icon, native_select
 from marketu_app.state.parcels import ParcelsState
 
 
@@ -41,16 +41,8 @@ def _filters() -> rx.Component:
             aria_label=t["filter_label"],
             class_name="filters seg",
         ),
-        rx.el.div(
-            rx.select.root(
-                rx.select.trigger(aria_label=t["filter_label"], class_name="filters-trigger"),
-                rx.select.content(*[rx.select.item(t[key], value=value) for value, key in FILTER_KEYS]),
-                value=ParcelsState.filter_value,
-                on_change=ParcelsState.set_filter,
-                size="3",
-            ),
-            class_name="filters-mobile",
-        ),
+        native_select([(value, t[key]) for value, key in FILTER_KEYS], value=ParcelsState.filter_value,
+                      on_change=ParcelsState.set_filter, label=t["filter_label"], class_name="filters-mobile"),
     )
 
 

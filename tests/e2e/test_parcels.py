@@ -88,15 +88,13 @@ def test_filters_and_search_narrow_the_list(viewport_page):
     if kind == "desktop":
         page.locator(".filters").get_by_role("radio", name="Доставлены").click()
     else:
-        page.locator(".filters-mobile").get_by_role("combobox").click()
-        page.get_by_role("option", name="Доставлены").click()
+        page.locator(".filters-mobile").get_by_role("combobox").select_option(label="Доставлены")
     expect(cards).to_have_count(2)  # P-240102 and P-240107
     assert sorted(cards.locator(".parcel-number").all_inner_texts()) == ["P-240102", "P-240107"]
     if kind == "desktop":
         page.locator(".filters").get_by_role("radio", name="Все").click()
     else:
-        page.locator(".filters-mobile").get_by_role("combobox").click()
-        page.get_by_role("option", name="Все").click()
+        page.locator(".filters-mobile").get_by_role("combobox").select_option(label="Все")
     expect(cards).to_have_count(8)
     page.get_by_role("searchbox").fill("кроссовки")  # product titles, any case
     expect(cards).to_have_count(2)

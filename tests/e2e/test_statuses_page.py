@@ -23,8 +23,7 @@ def test_statuses_page_shows_marketus_table(app_server, page):
 def test_language_switch_changes_the_page_and_is_remembered(app_server, page):
     page.goto(app_server.url + "/statuses")
     page.wait_for_selector("tbody tr")
-    page.get_by_role("combobox", name="Язык").click()
-    page.get_by_role("option", name="English").click()
+    page.get_by_role("combobox", name="Язык").select_option(label="English")
     page.wait_for_selector("text=Order statuses")
     assert page.locator("tbody tr").nth(0).locator("td").nth(0).inner_text().strip() == "Not paid"
     page.reload()

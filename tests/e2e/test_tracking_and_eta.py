@@ -58,9 +58,7 @@ def test_eta_on_cards_and_orders_in_russian_and_english(app_server, page):
     assert page.locator(".order-card .eta").count() == 4
     for text in page.locator(".order-card .eta").all_inner_texts():
         assert RU_DATE_RANGE.search(text) or "задерживается" in text
-    page.get_by_role("combobox", name="Язык").click()
-    page.get_by_role("option", name="English").click()
+    page.get_by_role("combobox", name="Язык").select_option(label="English")
     expect(page.locator(".order-card .eta").first).to_contain_text("expected")
-    page.get_by_role("combobox", name="Language").click()
-    page.get_by_role("option", name="Русский").click()
+    page.get_by_role("combobox", name="Language").select_option(label="Русский")
     expect(page.locator(".order-card .eta").first).to_contain_text("ожидается")
