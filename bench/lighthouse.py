@@ -176,8 +176,8 @@ of a session created directly in the copy's database (Chromium started by the sc
 Lighthouse attached with `--port`; Lighthouse still clears cache, service worker and Cache Storage per run).
 
 Machine: {info['nproc']} CPUs, {info['mem_gb']} GB RAM, Python {info['python']}, {info['chromium']},
-Node {info['node']}; {DATE}. Load average during the runs: {info['load']} (other test suites shared the 2
-CPUs; Lantern scales the CPU time it observes, so a busy machine lowers the performance score).
+Node {info['node']}; {DATE}. Load average during the runs: {info['load']} (Lantern scales the CPU time it
+observes, so a busy machine lowers the performance score: measure on a quiet machine).
 
 Command: `.venv/bin/python bench/lighthouse.py --runs {runs} --write-docs`
 
