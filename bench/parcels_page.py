@@ -221,7 +221,6 @@ def browser_measure(base: str, navigations: int) -> dict:
         page.wait_for_selector(CARD, state="visible", timeout=60_000)
         page.close()
         results = []
-        reload_s = []
         for i in range(navigations + 1):  # the first is a warm-up (reported apart)
             nav["i"] = i
             page = ctx.new_page()
@@ -236,16 +235,6 @@ def browser_measure(base: str, navigations: int) -> dict:
             results.append({"first_cards_s": t1 - t0, "cards": n_cards, "frames": len(mine),
                             "bytes": sum(b for _, b in mine), "largest": max((b for _, b in mine), default=0),
                             "bytes_before_cards": sum(b for t, b in mine if t <= t1)})
-            if i < 3:  # a reload of the same tab, for comparison: until the skeleton is gone again
-                nav["i"] = -1
-                t0 = time.perf_counter()
-                page.reload(wait_until="commit")
-                try:
-                    page.wait_for_selector(".parcel-card.skeleton", state="attached", timeout=10_000)
-                    page.wait_for_selector(".parcel-card.skeleton", state="detached", timeout=30_000)
-                    reload_s.append(time.perf_counter() - t0)
-                except Exception:  # noqa: BLE001  (no skeleton seen: not counted)
-                    pass
             page.close()
         ctx.close()
         browser.close()
@@ -258,7 +247,7 @@ def browser_measure(base: str, navigations: int) -> dict:
             "state_bytes_before_cards_median": median([r["bytes_before_cards"] for r in warm]),
             "largest_frame_bytes": max(r["largest"] for r in warm),
             "frames_per_load": median([r["frames"] for r in warm]),
-            "reload_fresh_s_median": median(reload_s), "navigations": len(warm)}
+            "navigations": len(warm)}
 
 
 def run(db: str, parcels: int, orders: int, navigations: int, n: int, profile: bool, keep: bool) -> dict:
@@ -333,10 +322,9 @@ def report(results: list[dict], cmd: str) -> str:
         "navigation a new tab of that context (warm HTTP cache, fresh page state) and `page.goto('/')` until "
         "the first real card (`.parcel-card:not(.skeleton)`; the 6 skeleton cards "
         "shown while loading do not count) is visible; median and max of "
-        f"{results[0]['navigations']} navigations after a warm-up (reported apart as cold). Reloading a tab "
-        "that already showed the page is different: hydrate restores the previous cards at once, then "
-        "on_load shows the skeleton and the fresh cards; the median time from reload until the skeleton is "
-        f"gone again was {results[0]['reload_fresh_s_median']:.3f} s (3 reloads).\n"
+        f"{results[0]['navigations']} navigations after a warm-up (reported apart as cold). A reload of a tab "
+        "that already showed the page is not measured: hydrate restores its cards at once and on_load "
+        "replaces them with fresh ones, with no skeleton in between.\n"
         "- state: bytes of all websocket frames received on `/_event` from the goto until the cards show "
         "and 1 s more (hydrate + on_load deltas), median over the navigations; largest single frame.\n"
         "- handler: in-process, the same code path as `ParcelsState._load` (`queries.parcel_page(...)` + "
