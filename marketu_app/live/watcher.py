@@ -21,8 +21,8 @@ import reflex as rx
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from marketu_app.db.engine import get_engine
 from marketu_app.auth.sessions import live_session_owners
+from marketu_app.db.engine import get_engine
 from marketu_app.db.models import ChangeLog, CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
 from marketu_app.live import lease, signal
@@ -32,7 +32,7 @@ from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 log = logging.getLogger("marketu.live")
 
 LEASE_NAME = "live-watcher"
-TICK_SECONDS = 1.0  # without a wake-up; also the pace of the session sweep and the midnight check
+TICK_SECONDS = 1.0  # without a wake-up; also how often the session sweep and midnight are checked
 PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
 SESSION_SWEEP = timedelta(seconds=float(os.environ.get("MARKETU_SESSION_SWEEP_SECONDS", "30")))
