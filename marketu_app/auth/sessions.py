@@ -70,6 +70,11 @@ def create_session(session: Session, customer_id: int, now: datetime | None = No
     return token
 
 
+def _live(now: datetime):
+    """The conditions of a session still in force at `now`."""
+    return CustomerSession.revoked_at.is_(None), CustomerSession.expires_at > now
+
+
 def resolve_session(session: Session, token: str | None, now: datetime | None = None) -> Customer | None:
     """The customer signed in with `token`, or None (unknown, expired, revoked, empty or garbage)."""
     token_hash = _token_hash_or_none(token)
@@ -79,9 +84,7 @@ def resolve_session(session: Session, token: str | None, now: datetime | None = 
     return session.exec(
         select(Customer)
         .join(CustomerSession, CustomerSession.customer_id == Customer.id)
-        .where(CustomerSession.token_hash == token_hash,
-               CustomerSession.revoked_at.is_(None),
-               CustomerSession.expires_at > _now(now))
+        .where(CustomerSession.token_hash == token_hash, *_live(_now(now)))
     ).first()
 
 
@@ -91,9 +94,7 @@ def live_session_owners(session: Session, customer_ids: set[int], now: datetime 
         return {}
     rows = session.exec(
         select(CustomerSession.token_hash, CustomerSession.customer_id)
-        .where(CustomerSession.customer_id.in_(customer_ids),
-               CustomerSession.revoked_at.is_(None),
-               CustomerSession.expires_at > _now(now)))
+        .where(CustomerSession.customer_id.in_(customer_ids), *_live(_now(now))))
     return dict(rows.all())
 
 
@@ -114,9 +115,7 @@ def end_other_sessions(session: Session, customer_id: int, keep_token: str | Non
                        now: datetime | None = None) -> int:
     """Revokes every live session of the customer except `keep_token`'s; returns how many."""
     now = _now(now)
-    conditions = [CustomerSession.customer_id == customer_id,
-                  CustomerSession.revoked_at.is_(None),
-                  CustomerSession.expires_at > now]
+    conditions = [CustomerSession.customer_id == customer_id, *_live(now)]
     keep_hash = _token_hash_or_none(keep_token)
     if keep_hash is not None:
         conditions.append(CustomerSession.token_hash != keep_hash)
