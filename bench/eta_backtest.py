@@ -170,9 +170,13 @@ def oracle(rng: random.Random, k: int, mp: str, t: float) -> tuple[date, date, d
             x = sample_stage(rng, j, mp, x)
         arrivals.append(x)
     arrivals.sort()
-    day = lambda q: almaty_date(eta.from_days(arrivals[min(len(arrivals) - 1, int(q * len(arrivals)))]))
-    before = lambda d: bisect.bisect_left(arrivals, eta.to_days(datetime(d.year, d.month, d.day, tzinfo=ALMATY))) \
-        / len(arrivals)
+
+    def day(q):
+        return almaty_date(eta.from_days(arrivals[min(len(arrivals) - 1, int(q * len(arrivals)))]))
+    def before(d):
+        return bisect.bisect_left(arrivals, eta.to_days(datetime(d.year, d.month, d.day, tzinfo=ALMATY))) \
+            / len(arrivals)
+
     one = timedelta(days=1)
     mid, low, high = day(eta.MID_Q), day(eta.LOW_Q), day(eta.HIGH_Q)
     if eta.LOW_Q - before(low) > before(low + one) - eta.LOW_Q:  # the estimator's rule for the ends
@@ -257,7 +261,8 @@ def report(r: dict, holiday: dict, elapsed: float, argv: list[str]) -> str:
         "| | MAE of the median (days) | P10-P90 coverage |",
         "|---|---|---|",
         f"| estimator | {r['mae']:.3f} | {100 * r['coverage']:.1f}% |",
-        f"| oracle (true generator, {ORACLE_DRAWS} draws) | {r['oracle_mae']:.3f} | {100 * r['oracle_coverage']:.1f}% |",
+        f"| oracle (true generator, {ORACLE_DRAWS} draws) | {r['oracle_mae']:.3f} "
+        f"| {100 * r['oracle_coverage']:.1f}% |",
         f"| ratio estimator / oracle | {r['ratio']:.3f} (goal <= 1.15) | goal 75-85% |",
         "",
         f"Same history, held-out weeks {holiday['test_from']}..{holiday['test_to']} around Golden Week "

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import httpx  # noqa: E402
 from _common import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -58,8 +58,6 @@ from _common import (  # noqa: E402
     project_copy,
     write_section,
 )
-
-import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -359,12 +357,13 @@ async def scenario(base: str, app: RunningApp, admin, dbname: str, db_url: str, 
             failures = []
 
             async def one(tab: Tab):
-                async with sem:
+                async with sem:  # noqa: B023 (awaited within this iteration)
                     try:
                         await tab.connect(base, connect_timeout)
                     except Exception as e:  # noqa: BLE001
-                        failures.append(f"{e!r}"[:200] + f" (namespace connected: {tab.connected.is_set()}, "
-                                        f"events received: {tab.events})")
+                        failures.append(  # noqa: B023
+                            f"{e!r}"[:200] + f" (namespace connected: {tab.connected.is_set()}, "
+                            f"events received: {tab.events})")
 
             await asyncio.gather(*(one(t) for t in batch))
             connect_s = time.perf_counter() - t0

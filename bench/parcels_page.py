@@ -31,7 +31,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,7 +46,6 @@ from _common import (  # noqa: E402
     project_copy,
     write_section,
 )
-
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -83,7 +81,7 @@ def make_parcels(prefix: str, n_parcels: int, orders_per: int, rng: random.Rando
         track = ems_track(70_000_000 + i) if method == "kazakhstan" and i % 2 == 0 else None
         base_days = rng.uniform(0.1, 60)
         orders = []
-        for j in range(orders_per):
+        for _j in range(orders_per):
             roll = rng.random()
             if roll < 0.05:
                 o = DemoOrder(rng.choice(TITLES), rng.choice(MARKETS), "99.00", "CNY", OrderStatus.CANCELLED,
@@ -307,7 +305,8 @@ def report(results: list[dict], cmd: str) -> str:
             f"| {r['db']} | {r['parcels']} / {r['orders']} / {r['events']} | {r['first_cards_s_median']:.3f} "
             f"({ok(r['first_cards_s_median'], 1.0)}) | {r['first_cards_s_max']:.3f} | {r['cold_first_cards_s']:.3f} "
             f"| {r['state_bytes_median'] / 1024:.1f} ({ok(r['state_bytes_median'], 150 * 1024)}) "
-            f"| {r['largest_frame_bytes'] / 1024:.1f} | {r['handler_ms_median']:.1f} ({ok(r['handler_ms_median'], 50)}) "
+            f"| {r['largest_frame_bytes'] / 1024:.1f} "
+            f"| {r['handler_ms_median']:.1f} ({ok(r['handler_ms_median'], 50)}) "
             f"| {r['handler_ms_p95']:.1f} | {r['handler_cold_ms_median']:.1f} | {r['query_ms_median']:.1f} "
             f"| {r['on_load_ms_median']:.1f} |")
     return (

@@ -1,54 +1,84 @@
-"""Every MARKETU_* / REFLEX_* setting, read in one place.
+"""Every MARKETU_* / REFLEX_* setting, read and validated in one place.
 
-Settings are read from the environment each time `get_settings()` is called
-without a cache hit; tests call `get_settings.cache_clear()` after changing it.
+`get_settings()` reads the environment once and caches the result; tests call
+`get_settings.cache_clear()` after changing it. A bad value raises `SettingsError` naming the
+variable; rxconfig.py reads the settings, so a bad value stops the app at start.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / '.data' / 'marketu.db'}"
 KAZPOST_API_URL = "https://track.kazpost.kz/api/v2"
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class SettingsError(ValueError):
+    """A MARKETU_* / REFLEX_* variable holds a value the app cannot use."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    db_url: str
-    redis_url: str | None
-    operator_token: str | None
-    demo: bool
-    ems_api_url: str
-    ems_poller_enabled: bool
-    ems_concurrency: int
-    support_url: str
-    session_days: int
-    trust_proxy: bool
-    kazpost_page_url: str = "https://post.kz/services/postal/{barcode}"
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True, case_sensitive=True, extra="ignore")
+
+    db_url: str = Field(DEFAULT_DB_URL, validation_alias="REFLEX_DB_URL")
+    redis_url: str | None = Field(None, validation_alias="REFLEX_REDIS_URL")
+    operator_token: str | None = Field(None, validation_alias="MARKETU_OPERATOR_TOKEN")
+    demo: bool = Field(False, validation_alias="MARKETU_DEMO")
+    ems_api_url: str = Field(KAZPOST_API_URL, validation_alias="MARKETU_EMS_API_URL")
+    ems_poller_enabled: bool = Field(True, validation_alias="MARKETU_EMS_POLLER")
+    ems_concurrency: int = Field(4, ge=1, le=64, validation_alias="MARKETU_EMS_CONCURRENCY")
+    support_url: str = Field("https://marketu.userecho.com/", validation_alias="MARKETU_SUPPORT_URL")
+    session_days: int = Field(30, ge=1, le=3650, validation_alias="MARKETU_SESSION_DAYS")
+    trust_proxy: bool = Field(False, validation_alias="MARKETU_TRUST_PROXY")
+    session_sweep_seconds: float = Field(30.0, gt=0, le=3600, validation_alias="MARKETU_SESSION_SWEEP_SECONDS")
+
+    # Each field reads exactly the variable named in validation_alias (errors name it too).
+    kazpost_page_url: ClassVar[str] = "https://post.kz/services/postal/{barcode}"
+
+    @field_validator("ems_api_url", "support_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("ems_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        lines.append(f"{name}={item.get('input')!r}: {item['msg']}")
+    return "invalid setting: " + "; ".join(lines)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings(
-        db_url=os.environ.get("REFLEX_DB_URL") or DEFAULT_DB_URL,
-        redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
-        operator_token=os.environ.get("MARKETU_OPERATOR_TOKEN") or None,
-        demo=_flag("MARKETU_DEMO"),
-        ems_api_url=(os.environ.get("MARKETU_EMS_API_URL") or KAZPOST_API_URL).rstrip("/"),
-        ems_poller_enabled=_flag("MARKETU_EMS_POLLER", default=True),
-        ems_concurrency=int(os.environ.get("MARKETU_EMS_CONCURRENCY", "4")),
-        support_url=os.environ.get("MARKETU_SUPPORT_URL") or "https://marketu.userecho.com/",
-        session_days=int(os.environ.get("MARKETU_SESSION_DAYS", "30")),
-        trust_proxy=_flag("MARKETU_TRUST_PROXY"),
-    )
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(_explain(error)) from None

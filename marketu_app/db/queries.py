@@ -115,7 +115,8 @@ def owned_parcel(session: Session, customer_id: int, number: str) -> Parcel | No
     return session.exec(select(Parcel).where(Parcel.number == number, Parcel.customer_id == customer_id)).first()
 
 
-def parcel_for_customer(session: Session, customer_id: int, number: str, now: datetime | None = None) -> ParcelRow | None:
+def parcel_for_customer(session: Session, customer_id: int, number: str,
+                        now: datetime | None = None) -> ParcelRow | None:
     """The parcel with its orders, or None when missing OR another customer's (same answer)."""
     parcel = owned_parcel(session, customer_id, number)
     if parcel is None:

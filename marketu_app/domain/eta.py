@@ -44,11 +44,11 @@ from __future__ import annotations
 
 import bisect
 import math
-
-import numpy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
+
+import numpy
 
 from marketu_app.domain.statuses import JOURNEY, OrderStatus, journey_index
 from marketu_app.domain.timeutil import ALMATY, almaty_date, to_utc

@@ -173,9 +173,12 @@ class CourierEventCode(StrEnum):
 
 
 COURIER_EVENT_LABELS: dict[CourierEventCode, dict[str, str]] = {
-    CourierEventCode.HANDED_TO_COURIER: {"ru": "Передан курьеру", "kk": "Курьерге берілді", "en": "Handed to the courier"},
+    CourierEventCode.HANDED_TO_COURIER: {"ru": "Передан курьеру", "kk": "Курьерге берілді",
+                                         "en": "Handed to the courier"},
     CourierEventCode.OUT_FOR_DELIVERY: {"ru": "Курьер в пути", "kk": "Курьер жолда", "en": "Out for delivery"},
     CourierEventCode.DELIVERED: {"ru": "Доставлен курьером", "kk": "Курьер жеткізді", "en": "Delivered by the courier"},
-    CourierEventCode.DELIVERY_FAILED: {"ru": "Не удалось доставить", "kk": "Жеткізу мүмкін болмады", "en": "Delivery failed"},
-    CourierEventCode.RETURNED_TO_OFFICE: {"ru": "Возвращён в отдел выдачи", "kk": "Беру бөліміне қайтарылды", "en": "Returned to the office"},
+    CourierEventCode.DELIVERY_FAILED: {"ru": "Не удалось доставить", "kk": "Жеткізу мүмкін болмады",
+                                       "en": "Delivery failed"},
+    CourierEventCode.RETURNED_TO_OFFICE: {"ru": "Возвращён в отдел выдачи", "kk": "Беру бөліміне қайтарылды",
+                                          "en": "Returned to the office"},
 }

@@ -28,6 +28,7 @@ from marketu_app.domain.timeutil import almaty_date, utcnow
 from marketu_app.live import lease, signal
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
+from marketu_app.settings import get_settings
 
 log = logging.getLogger("marketu.live")
 
@@ -35,7 +36,6 @@ LEASE_NAME = "live-watcher"
 TICK_SECONDS = 1.0  # without a wake-up; also how often the session sweep and midnight are checked
 PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
-SESSION_SWEEP = timedelta(seconds=float(os.environ.get("MARKETU_SESSION_SWEEP_SECONDS", "30")))
 KEEP_CHANGES = timedelta(days=2)
 
 
@@ -117,6 +117,7 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
     with Session(engine) as session:
         last_id = session.exec(select(func.max(ChangeLog.id))).one() or 0
     leading = False
+    sweep_every = timedelta(seconds=get_settings().session_sweep_seconds)
     last_sweep = utcnow()
     today = almaty_date(last_sweep)
     wake = asyncio.Event()
@@ -141,7 +142,7 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
                         changes = list(session.exec(select(ChangeLog).where(ChangeLog.id > last_id)
                                                     .order_by(ChangeLog.id).limit(500)))
                         now = utcnow()
-                        if now - last_sweep >= SESSION_SWEEP:
+                        if now - last_sweep >= sweep_every:
                             changes += _ended_sessions(session, last_sweep, now)
                             last_sweep = now
                             _forget_old_changes(engine, now)

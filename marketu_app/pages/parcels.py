@@ -15,7 +15,6 @@ from marketu_app.components.parcel_card import card_skeleton, parcel_card
 from marketu_app.components.ui import heading, icon, native_select
 from marketu_app.state.parcels import ParcelsState
 
-
 FILTER_KEYS = (("all", "filter_all"), ("active", "filter_active"), ("delivered", "filter_delivered"),
                ("cancelled", "filter_cancelled"))
 

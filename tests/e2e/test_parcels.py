@@ -127,8 +127,10 @@ def test_no_page_scrolls_sideways(browser, app_server, width):
 A11Y_CHECK = """() => {
   const problems = [];
   const name = el => (el.getAttribute('aria-label') || el.innerText || el.getAttribute('title') ||
-                      (el.labels && el.labels[0] && el.labels[0].innerText) || el.getAttribute('placeholder') || '').trim();
-  for (const el of document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [role=combobox]')) {
+                      (el.labels && el.labels[0] && el.labels[0].innerText) ||
+                      el.getAttribute('placeholder') || '').trim();
+  const targets = 'a[href], button, input, select, textarea, [role=button], [role=combobox]';
+  for (const el of document.querySelectorAll(targets)) {
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden' || el.closest('[aria-hidden=true]')) continue;
     if (!name(el)) problems.push('unnamed ' + el.outerHTML.slice(0, 120));

@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from tests.app_process import RunningApp, project_copy
 from tests.conftest import REDIS_URL, need_service
 from tests.databases import POSTGRES_URL
-from tests.app_process import RunningApp, project_copy
 from tests.e2e.conftest import OPERATOR_TOKEN, e2e_env, new_context, sign_in, wait_for_cards
 
 pytestmark = pytest.mark.services
