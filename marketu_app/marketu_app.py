@@ -10,6 +10,7 @@ from marketu_app.components.pwa import pwa_head
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.poller import poller_loop
 from marketu_app.live.watcher import watch_changes
+from marketu_app.notify.worker import notify_loop
 from marketu_app.pages.login import login_page
 from marketu_app.pages.parcel import parcel_page
 from marketu_app.pages.parcels import parcels_page
@@ -43,3 +44,4 @@ app.add_page(statuses_page, route=routes.STATUSES, title="Статусы зак�
 app.register_lifespan_task(poller_loop)
 app.register_lifespan_task(stats_refresher)
 app.register_lifespan_task(watch_changes)
+app.register_lifespan_task(notify_loop)

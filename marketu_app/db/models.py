@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marketu_app.db.types import UTCDateTime
@@ -222,3 +222,117 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     owner: str = Field(max_length=64)
     until: datetime = _time()
+
+
+# --- Notifications (shared/spec/notifications.md) ---
+
+class NotifyPrefs(SQLModel, table=True):
+    """A customer's notification choices; no row means the defaults."""
+
+    __tablename__ = "notify_prefs"
+    __table_args__ = {"extend_existing": True}
+
+    customer_id: int = Field(primary_key=True, foreign_key="customer.id")
+    kinds: str | None = Field(default=None, max_length=500)  # JSON list of the kinds on; None: defaults
+    quiet_hours: str | None = Field(default=None, max_length=20)  # "22:00-09:00", "off"; None: default
+    email_on: bool = Field(default=True)
+    telegram_on: bool = Field(default=True)
+    push_on: bool = Field(default=True)
+    email_failing: str | None = Field(default=None, max_length=300)  # the last permanent SMTP failure
+    updated_at: datetime = _time(default_factory=utcnow)
+
+
+class TelegramLink(SQLModel, table=True):
+    """The Telegram chat a customer linked with a one-time start code."""
+
+    __tablename__ = "telegram_link"
+    __table_args__ = {"extend_existing": True}
+
+    customer_id: int = Field(primary_key=True, foreign_key="customer.id")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    linked_at: datetime = _time(default_factory=utcnow)
+
+
+class OneTimeCode(SQLModel, table=True):
+    """A single-use secret (Telegram link code, password reset): only its hash is stored."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = {"extend_existing": True}
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    purpose: str = Field(max_length=20)  # "telegram_link" or "password_reset"
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(default=None, nullable=True)
+
+
+class PushSubscription(SQLModel, table=True):
+    """One browser's Web Push subscription (PushSubscription.toJSON())."""
+
+    __tablename__ = "push_subscription"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = _time(default_factory=utcnow)
+
+
+class NotifyPending(SQLModel, table=True):
+    """A change worth a message, waiting for its customer's burst (or quiet hours) to end."""
+
+    __tablename__ = "notify_pending"
+    __table_args__ = (
+        Index("ix_notify_pending_open", "customer_id", "batch_id"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(unique=True)  # a change is taken once, however often it is read
+    customer_id: int = Field(foreign_key="customer.id")
+    kind: str = Field(max_length=30)  # a milestone (domain.notify.KINDS)
+    item: str = Field(max_length=1000)  # JSON: what the message says about it
+    at: datetime = _time()  # when the change was recorded
+    batch_id: int | None = Field(default=None)  # set when it went into messages (the first pending id)
+
+
+class NotifyMessage(SQLModel, table=True):
+    """The outbox and the history: one message to one channel (one device for Web Push)."""
+
+    __tablename__ = "notify_message"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "channel", "target", name="uq_notify_message"),
+        Index("ix_notify_message_due", "state", "next_at"),
+        Index("ix_notify_message_customer", "customer_id", "id"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int
+    customer_id: int = Field(foreign_key="customer.id")
+    channel: str = Field(max_length=10)  # telegram, email, push
+    target: str = Field(default="", max_length=40)  # the push subscription id; "" otherwise
+    title: str = Field(max_length=300)
+    body: str = Field(max_length=4000)
+    url: str = Field(max_length=500)
+    tag: str = Field(max_length=64)
+    locale: str = Field(max_length=2)
+    state: str = Field(default="queued", max_length=10)  # queued, sending, sent, failed, dropped
+    attempts: int = Field(default=0)
+    next_at: datetime = _time(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    result: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _time(default_factory=utcnow)
+    sent_at: datetime | None = _time(default=None, nullable=True)
+
+
+class NotifyCursor(SQLModel, table=True):
+    """Small named positions (the Telegram getUpdates offset)."""
+
+    __tablename__ = "notify_cursor"
+    __table_args__ = {"extend_existing": True}
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

@@ -1,0 +1,1 @@
+"""Notifications: the engine, the outbox and the channels (Telegram, email, Web Push)."""

@@ -1,0 +1,393 @@
+"""Notifications end to end below the browser: changes -> bursts -> outbox -> real local channels.
+
+Telegram is the Bot-API stand-in over HTTP, email a real aiosmtpd server, Web Push a local
+endpoint that decrypts with the device's private key and checks the VAPID JWT. Each test runs
+on SQLite and on the real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlmodel import Session, select
+
+from marketu_app.api.schemas import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn
+from marketu_app.db import writes
+from marketu_app.db.engine import reset_engine
+from marketu_app.db.models import (
+    ChangeLog,
+    Customer,
+    NotifyCursor,
+    NotifyMessage,
+    NotifyPending,
+    PushSubscription,
+    TelegramLink,
+)
+from marketu_app.domain.timeutil import ALMATY, to_almaty, utcnow
+from marketu_app.notify import outbox, prefs, worker
+from marketu_app.notify.standin import BotApi
+from marketu_app.settings import get_settings
+from tests.notify_standins import PushService, smtp_server, wait_for
+from tests.servers import serve
+
+BOT_TOKEN = "123456:test-token"
+CHAT = 777001
+
+
+def vapid_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def env(any_engine, monkeypatch):
+    bot = BotApi(BOT_TOKEN)
+    push = PushService()
+    with serve(bot.app()) as bot_url, smtp_server() as (smtp_url, smtp), push.running():
+        for name, value in {
+            "REFLEX_DB_URL": any_engine.url.render_as_string(hide_password=False),
+            "MARKETU_PUBLIC_URL": "https://track.example.kz",
+            "MARKETU_TELEGRAM_BOT_TOKEN": BOT_TOKEN, "MARKETU_TELEGRAM_BOT_NAME": "marketu_test_bot",
+            "MARKETU_TELEGRAM_API_URL": bot_url, "MARKETU_SMTP_URL": smtp_url,
+            "MARKETU_MAIL_FROM": "Marketu <track@marketu.kz>",
+            "MARKETU_VAPID_PRIVATE_KEY": vapid_pem(), "MARKETU_VAPID_SUBJECT": "mailto:ops@marketu.kz",
+            "MARKETU_QUIET_HOURS": "off",
+        }.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        reset_engine()
+        with Session(any_engine) as s:  # the cursor starts at "now", like a first start
+            s.add(NotifyCursor(name=worker.CHANGES_CURSOR, value=0))
+            s.commit()
+        yield SimpleNamespace(engine=any_engine, bot=bot, bot_url=bot_url, smtp=smtp, push=push)
+    reset_engine()
+    get_settings.cache_clear()
+
+
+def customer(engine, ext="c-1", email="aigul@example.kz", locale="ru", chat=CHAT, device=None) -> int:
+    with Session(engine) as s:
+        c, _ = writes.upsert_customer(s, ext, CustomerIn(name="Айгуль", email=email, locale=locale,
+                                                         phone=None if email else "+77011112233",
+                                                         password="long password 1"))
+        writes.upsert_parcel(s, f"P-{ext}", ParcelIn(customer_id=ext, delivery_method="almaty",
+                                                    recipient={"name": "Айгуль", "address": "Абая 1"}))
+        if chat:
+            prefs.link_chat(s, c.id, chat)
+        if device:
+            prefs.save_subscription(s, c.id, device.endpoint, device.subscription["keys"]["p256dh"],
+                                    device.subscription["keys"]["auth"])
+        s.commit()
+        return c.id
+
+
+def orders_arrive(engine, ext="c-1", n=3, start=0, status="at_almaty_warehouse"):
+    at = utcnow() - timedelta(minutes=5)
+    with Session(engine) as s:
+        for i in range(start, start + n):
+            number = f"M-{ext}-{i}"
+            if writes.order_by_number(s, number) is None:
+                writes.upsert_order(s, number, OrderIn(customer_id=ext, parcel_number=f"P-{ext}", title=f"Товар {i}",
+                                                       marketplace="taobao", status="shipped_from_china",
+                                                       status_at=at - timedelta(days=1)))
+            writes.add_order_event(s, number, OrderEventIn(status=status, at=at))
+        s.commit()
+
+
+def run_through(engine, later=timedelta(seconds=6)) -> int:
+    """One pass of the leader and a sender, as if `later` had passed since the changes."""
+    worker.ingest_new(engine)
+    with Session(engine) as s:
+        made = outbox.flush_due(s, now=utcnow() + later)
+        s.commit()
+    asyncio.run(_send_all(engine))
+    return made
+
+
+async def _send_all(engine, owner="w-1"):
+    from marketu_app.notify import telegram
+
+    tg = telegram.TelegramClient(get_settings().telegram_api_url, BOT_TOKEN)
+    try:
+        while await worker.send_claimed(engine, owner, ("email", "push", "telegram"), tg):
+            pass
+    finally:
+        await tg.aclose()
+
+
+def messages(engine, **where) -> list[NotifyMessage]:
+    with Session(engine) as s:
+        q = select(NotifyMessage).order_by(NotifyMessage.id)
+        for k, v in where.items():
+            q = q.where(getattr(NotifyMessage, k) == v)
+        return list(s.exec(q))
+
+
+def test_a_burst_goes_as_one_message_on_each_channel(env):
+    device = env.push.device("phone")
+    customer(env.engine, device=device)
+    orders_arrive(env.engine, n=3)
+    # Not before the burst has been quiet for 5 s:
+    worker.ingest_new(env.engine)
+    with Session(env.engine) as s:
+        assert outbox.flush_due(s, now=utcnow()) == 0
+    assert run_through(env.engine) == 3
+    title = "3 заказа прибыли на склад в Алматы: «Товар 0», «Товар 1», «Товар 2»"
+
+    assert [t.split("\n")[0] for t in env.bot.messages_to(CHAT)] == [title], [(m.channel, m.state, m.result) for m in messages(env.engine)]
+    assert "https://track.example.kz/parcel/P-c-1" in env.bot.messages_to(CHAT)[0]
+
+    [mail] = env.smtp.messages
+    assert mail["To"] == "aigul@example.kz" and mail["Subject"] == title
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["List-Unsubscribe"].startswith("<https://track.example.kz/api/notify/unsubscribe?t=")
+    kinds = {part.get_content_type(): part.get_content() for part in mail.iter_parts()}
+    assert "https://track.example.kz/parcel/P-c-1" in kinds["text/plain"]
+    assert 'href="https://track.example.kz/parcel/P-c-1"' in kinds["text/html"]
+
+    [push] = env.push.received
+    assert push["payload"] == {"title": title, "body": title, "url": "https://track.example.kz/parcel/P-c-1",
+                               "tag": "parcel-P-c-1"}
+    assert push["claims"]["sub"] == "mailto:ops@marketu.kz" and push["encoding"] == "aes128gcm"
+    assert int(push["ttl"]) > 0 and push["topic"] and len(push["topic"]) <= 32
+    assert {m.state for m in messages(env.engine)} == {"sent"}
+
+
+def test_replays_and_two_workers_never_send_twice(env):
+    customer(env.engine, device=env.push.device("phone"))
+    orders_arrive(env.engine, n=2)
+    worker.ingest_new(env.engine)
+    with Session(env.engine) as s:  # the cursor is set back: the same changes are read again
+        s.get(NotifyCursor, worker.CHANGES_CURSOR).value = 0
+        s.commit()
+    worker.ingest_new(env.engine)
+    with Session(env.engine) as s:
+        assert len(s.exec(select(NotifyPending)).all()) == 2
+
+    results = []
+
+    def flush():
+        with Session(env.engine) as s:
+            try:
+                results.append(outbox.flush_due(s, now=utcnow() + timedelta(seconds=6)))
+                s.commit()
+            except Exception as exc:  # the loser of a race rolls back; the winner's messages stand
+                results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=flush) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(messages(env.engine)) == 3, results  # email, telegram, push: once each
+
+    async def two_workers():
+        from marketu_app.notify import telegram
+
+        clients = [telegram.TelegramClient(get_settings().telegram_api_url, BOT_TOKEN) for _ in range(2)]
+        await asyncio.gather(*(worker.send_claimed(env.engine, f"w-{i}", ("email", "push", "telegram"), c)
+                               for i, c in enumerate(clients)))
+        for c in clients:
+            await c.aclose()
+
+    asyncio.run(two_workers())
+    assert len(env.bot.messages_to(CHAT)) == 1 and len(env.smtp.messages) == 1 and len(env.push.received) == 1
+    assert run_through(env.engine) == 0  # nothing left, nothing repeated
+    assert len(env.bot.messages_to(CHAT)) == 1
+
+
+def test_quiet_hours_hold_messages_and_send_them_collapsed_after(env):
+    cid = customer(env.engine)
+    now_local = to_almaty(utcnow())
+    start = (now_local - timedelta(hours=1)).strftime("%H:%M")
+    end = (now_local + timedelta(hours=1)).strftime("%H:%M")
+    with Session(env.engine) as s:
+        prefs.save_choices(s, cid, quiet_hours=f"{start}-{end}")
+        s.commit()
+    orders_arrive(env.engine, n=1)
+    assert run_through(env.engine, later=timedelta(seconds=6)) == 0
+    orders_arrive(env.engine, n=1, start=1)
+    assert run_through(env.engine, later=timedelta(minutes=30)) == 0  # still quiet
+    assert env.bot.messages_to(CHAT) == [] and env.smtp.messages == []
+    assert run_through(env.engine, later=timedelta(hours=1, minutes=1)) == 2  # telegram + email, collapsed
+    assert env.bot.messages_to(CHAT)[0].startswith("2 заказа прибыли на склад в Алматы")
+
+
+def test_choices_decide_what_is_sent(env):
+    cid = customer(env.engine, chat=None)
+    with Session(env.engine) as s:
+        prefs.save_choices(s, cid, kinds={"courier"}, channels={"email": True})
+        s.commit()
+    orders_arrive(env.engine, n=1)  # arrivals are off for this customer
+    with Session(env.engine) as s:
+        writes.add_courier_event(s, "P-c-1", CourierEventIn(code="out_for_delivery", at=utcnow()))
+        writes.add_courier_event(s, "P-c-1", CourierEventIn(code="handed_to_courier",
+                                                            at=utcnow() - timedelta(minutes=1)))
+        s.commit()
+    run_through(env.engine)
+    [mail] = env.smtp.messages
+    assert mail["Subject"] == "Посылка P-c-1: Курьер в пути"
+
+
+def test_telegram_429_is_waited_out_and_403_unlinks(env):
+    cid = customer(env.engine)
+    httpx.post(f"{env.bot_url}/_standin/faults", json={"429": 1, "retry_after": 7})
+    orders_arrive(env.engine, n=1)
+    run_through(env.engine)
+    [tg] = messages(env.engine, channel="telegram")
+    assert tg.state == "queued" and tg.result == "429 retry_after 7"
+    assert 6 <= (tg.next_at - utcnow()).total_seconds() <= 7.5
+    with Session(env.engine) as s:  # time passes
+        s.get(NotifyMessage, tg.id).next_at = utcnow()
+        s.commit()
+    run_through(env.engine)
+    assert len(env.bot.messages_to(CHAT)) == 1 and messages(env.engine, channel="telegram")[0].state == "sent"
+
+    httpx.post(f"{env.bot_url}/_standin/faults", json={"blocked": [CHAT]})
+    orders_arrive(env.engine, n=1, start=5)
+    run_through(env.engine)
+    last = messages(env.engine, channel="telegram")[-1]
+    assert last.state == "dropped" and last.result.startswith("403")
+    with Session(env.engine) as s:
+        assert s.get(TelegramLink, cid) is None
+
+
+def test_a_channel_outage_delays_and_never_loses(env, monkeypatch):
+    customer(env.engine, email=None)
+    monkeypatch.setenv("MARKETU_TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    get_settings.cache_clear()
+    orders_arrive(env.engine, n=1)
+    run_through(env.engine)
+    [tg] = messages(env.engine, channel="telegram")
+    assert tg.state == "queued" and tg.attempts == 1 and tg.next_at > utcnow()
+    monkeypatch.setenv("MARKETU_TELEGRAM_API_URL", env.bot_url)  # back up
+    get_settings.cache_clear()
+    with Session(env.engine) as s:
+        s.get(NotifyMessage, tg.id).next_at = utcnow()
+        s.commit()
+    run_through(env.engine)
+    assert len(env.bot.messages_to(CHAT)) == 1 and messages(env.engine)[0].attempts == 2
+
+
+def test_dead_email_and_push_ends_are_cleaned(env):
+    device = env.push.device("old-phone")
+    cid = customer(env.engine, chat=None, email="gone@example.kz", device=device)
+    env.smtp.reject.add("gone@example.kz")
+    env.push.gone.add("old-phone")
+    orders_arrive(env.engine, n=1)
+    run_through(env.engine)
+    by_channel = {m.channel: m for m in messages(env.engine)}
+    assert by_channel["email"].state == "failed" and by_channel["email"].result.startswith("550")
+    assert by_channel["push"].state == "dropped"
+    with Session(env.engine) as s:
+        assert prefs.prefs_of(s, cid).email_failing.startswith("550")
+        assert s.exec(select(PushSubscription)).all() == []
+    orders_arrive(env.engine, n=1, start=3)
+    run_through(env.engine)
+    assert len(messages(env.engine)) == 2  # a failing address is not tried again until re-enabled
+
+
+def test_telegram_linking_by_one_time_start_code(env):
+    with Session(env.engine) as s:
+        a, _ = writes.upsert_customer(s, "c-a", CustomerIn(name="A", email="a@example.kz", password="long password 1"))
+        b, _ = writes.upsert_customer(s, "c-b", CustomerIn(name="B", email="b@example.kz", locale="en",
+                                                           password="long password 1"))
+        url_a = prefs.telegram_link_url(s, a.id)
+        url_b = prefs.telegram_link_url(s, b.id)
+        expired = prefs.new_code(s, a.id, "telegram_link", timedelta(seconds=-1))
+        s.commit()
+        a_id, b_id = a.id, b.id
+    assert url_a.startswith("https://t.me/marketu_test_bot?start=")
+    code_a, code_b = url_a.split("=", 1)[1], url_b.split("=", 1)[1]
+
+    async def poll_until(count):
+        from marketu_app.notify import telegram
+
+        tg = telegram.TelegramClient(env.bot_url, BOT_TOKEN)
+        task = asyncio.create_task(worker.poll_telegram(env.engine, tg))
+        try:
+            while len(env.bot.sent) < count:
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            await tg.aclose()
+
+    env.bot.add_update(501, f"/start {expired}")
+    env.bot.add_update(501, f"/start {code_a}")
+    env.bot.add_update(502, f"/start {code_a}")  # used already
+    env.bot.add_update(503, f"/start {code_b}", language_code="en")
+    asyncio.run(asyncio.wait_for(poll_until(4), 20))
+    with Session(env.engine) as s:
+        links = {link.chat_id: link.customer_id for link in s.exec(select(TelegramLink))}
+    assert links == {501: a_id, 503: b_id}
+    replies = [(m["chat_id"], m["text"]) for m in env.bot.sent]
+    assert replies[0][0] == 501 and replies[0][1].startswith("Ссылка устарела")
+    assert replies[1][1].startswith("Готово") and replies[2][1].startswith("Ссылка устарела")
+    assert replies[3][1].startswith("Done")
+
+    env.bot.add_update(501, "/stop")
+    asyncio.run(asyncio.wait_for(poll_until(5), 20))
+    with Session(env.engine) as s:
+        assert s.get(TelegramLink, a_id) is None and s.get(TelegramLink, b_id) is not None
+    # Restarting the poller does not handle the same updates again.
+    sent = len(env.bot.sent)
+    env.bot.add_update(504, "/help")
+    asyncio.run(asyncio.wait_for(poll_until(sent + 1), 20))
+    assert len(env.bot.sent) == sent + 1
+
+
+def test_telegram_sends_at_most_one_message_a_second_per_chat():
+    from marketu_app.notify.telegram import RateLimiter
+
+    async def go():
+        limiter = RateLimiter(per_second=25, per_chat=1.0)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        times = []
+        for chat in (1, 1, 2, 1):
+            await limiter.wait(chat)
+            times.append(loop.time() - start)
+        return times
+
+    t = asyncio.run(go())
+    assert t[1] >= 0.99 and t[2] < t[1] + 0.1 and t[3] >= 1.99
+
+
+def test_telegram_sends_at_most_25_a_second_overall():
+    from marketu_app.notify.telegram import RateLimiter
+
+    async def go():
+        limiter = RateLimiter(per_second=25, per_chat=1.0)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for chat in range(60):
+            await limiter.wait(chat)
+        return loop.time() - start
+
+    assert asyncio.run(go()) >= 2.0  # 60 messages: at most 25 in any second
+
+
+
+
+def test_the_worker_loop_sends_a_change_within_seconds(env):
+    customer(env.engine)
+    stop = asyncio.Event()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(worker.notify_loop(stop),), daemon=True)
+    thread.start()
+    try:
+        orders_arrive(env.engine, n=1)
+        wait_for(lambda: env.bot.messages_to(CHAT), timeout=30, what="the Telegram message")
+        wait_for(lambda: env.smtp.messages, timeout=30, what="the email")
+        assert env.bot.messages_to(CHAT)[0].startswith("1 заказ прибыл на склад в Алматы")
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=15)
