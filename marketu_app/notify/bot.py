@@ -19,7 +19,8 @@ register({
                   "Дайын: Marketu хабарламалары осында келеді. /stop — өшіру.",
                   "Done: Marketu will notify you here about your parcels. /stop turns it off."),
     "tg_bad_code": ("Ссылка устарела или уже использована. Откройте «Уведомления» на сайте и привяжите Telegram снова.",
-                    "Сілтеменің мерзімі өтті немесе пайдаланылған. Сайттағы «Хабарламалар» бөлімінен қайта байланыстырыңыз.",
+                    "Сілтеменің мерзімі өтті немесе пайдаланылған. "
+                    "Сайттағы «Хабарламалар» бөлімінен қайта байланыстырыңыз.",
                     "This link has expired or was used. Open “Notifications” on the site and link Telegram again."),
     "tg_stopped": ("Уведомления в Telegram отключены.", "Telegram хабарламалары өшірілді.",
                    "Telegram notifications are off."),
