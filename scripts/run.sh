@@ -17,9 +17,10 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-# In demo mode EMS tracking comes from the local Kazpost-format simulator.
+# In demo mode EMS tracking comes from the local Kazpost-format simulator (served by Granian, which
+# Reflex brings: no test extras needed); each demo parcel's EMS history follows its own dates.
 if [ "$MARKETU_DEMO" = "1" ] && [ -z "${MARKETU_EMS_API_URL:-}" ] && python -c "import marketu_app.ems.simulator" 2>/dev/null; then
-    python -m marketu_app.ems.simulator --port "$SIM_PORT" >"$ROOT/.data/simulator.log" 2>&1 &
+    python -m marketu_app.ems.simulator --port "$SIM_PORT" --demo-stories >"$ROOT/.data/simulator.log" 2>&1 &
     pids+=($!)
     export MARKETU_EMS_API_URL="http://127.0.0.1:$SIM_PORT/api/v2"
 fi

@@ -11,8 +11,13 @@ with track "*") through `set_mode` or `POST /_sim/modes`:
     `times` requests (None: until reset); and content modes that change the history:
     empty (no events), unknown (an unknown code), undo (a wrong DLV then DLV_UNDO).
 
+A track with a `Story` (the demo: `--demo-stories` reads each demo EMS parcel's own dates from
+the app's database) is anchored on those dates instead: accepted soon after the parcel was sent,
+handed over just before the orders were marked delivered, the same after every restart.
+
 Run standalone: `python -m marketu_app.ems.simulator --port 8701`, then
-MARKETU_EMS_API_URL=http://127.0.0.1:8701/api/v2
+MARKETU_EMS_API_URL=http://127.0.0.1:8701/api/v2. It is served by Granian (Reflex's own server),
+so it runs with the app's dependencies alone.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -57,6 +63,34 @@ class Step:
     city: str
     offset: float  # seconds after first seen (wall time) when it becomes visible
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """What the parcel's own history says about its EMS leg."""
+
+    sent_at: datetime  # the orders were sent to the recipient
+    delivered_at: datetime | None = None  # the orders were marked delivered (None: still on the way)
+
+
+STORY_DAYS = (2.5, 5.0)  # how long an EMS leg takes when the orders say nothing yet (min, max)
+
+
+def _story_times(track: str, story: Story, n: int, seed: str) -> list[datetime]:
+    """When each of `n` steps happens: deterministic per track, between sending and delivery."""
+    rng = random.Random(f"{seed}:story:{track}")
+    start = story.sent_at + timedelta(hours=rng.uniform(1.0, 3.0))
+    if story.delivered_at is not None:
+        end = max(story.delivered_at - timedelta(minutes=rng.uniform(20, 90)), start + timedelta(hours=n))
+    else:
+        end = start + timedelta(days=rng.uniform(*STORY_DAYS))
+    weights = [rng.uniform(0.6, 1.4) for _ in range(n - 1)]
+    total = sum(weights) or 1.0
+    times, t = [start], start
+    for w in weights:
+        t += (end - start) * (w / total)
+        times.append(t)
+    return [x.replace(second=0, microsecond=0) for x in times]
 
 
 def _plan(track: str, step_seconds: float, seed: str) -> tuple[int, list[Step]]:
@@ -108,8 +142,9 @@ def _by_day(trackid: str, activities: list[dict]) -> dict:
 
 class KazpostSimulator:
     def __init__(self, step_seconds: float = 60.0, seed: str = "marketu", clock=time.time,
-                 not_found: bool = True):
+                 not_found: bool = True, stories: Callable[[str], Story | None] | None = None):
         self.step_seconds = step_seconds
+        self.stories = stories  # track -> its Story, or None: the first-seen plan below
         self.seed = seed
         self.clock = clock
         self.not_found = not_found  # False: no track starts with "not found" polls
@@ -165,7 +200,13 @@ class KazpostSimulator:
         if "empty" in modes:
             return {"trackid": track, "timestamp": time.strftime("%H:%M:%S %d.%m.%Y"), "events": []}
         base = datetime.fromtimestamp(first, timezone.utc).replace(second=0, microsecond=0)
-        if self.step_seconds <= 0:  # instant: the whole history, back-dated over a few days
+        story = self._story(track)
+        if story is not None:
+            at_now = datetime.fromtimestamp(now, timezone.utc)
+            planned = _story_times(track, story, len(steps), self.seed)
+            pairs = [(s, at) for s, at in zip(steps, planned) if at <= at_now]
+            visible, times = [s for s, _ in pairs], [at for _, at in pairs]
+        elif self.step_seconds <= 0:  # instant: the whole history, back-dated over a few days
             rng = random.Random(f"{self.seed}:times:{track}")
             gaps = [rng.uniform(3, 9) * 3600 for _ in steps]
             t, times = base - timedelta(seconds=sum(gaps)), []
@@ -188,8 +229,16 @@ class KazpostSimulator:
             acts.append(_activity("DLV_UNDO", a0["_at"] + timedelta(minutes=10), a0["name"], a0["city"]))
         return _by_day(track, acts)
 
+    def _story(self, track: str) -> Story | None:
+        if self.stories is None:
+            return None
+        try:
+            return self.stories(track)
+        except Exception:  # the app's database not ready yet: the plain plan for now
+            return None
+
     def _not_found_now(self, track: str) -> bool:
-        if not self.not_found:
+        if not self.not_found or self._story(track) is not None:
             return False
         polls, _ = _plan(track, self.step_seconds, self.seed)
         return self.requests[track] <= polls
@@ -293,21 +342,39 @@ class RunningSimulator:
         self.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
-    import uvicorn
+def serve(app, port: int, log_level: str = "warning") -> None:
+    """Serves `app` on 127.0.0.1 with Granian's embedded server until interrupted."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.embed import Server
 
+    server = Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGI,
+                    log_level=LogLevels(log_level), log_access=False)
+    try:
+        asyncio.run(server.serve())
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Kazpost-format tracking API simulator (127.0.0.1 only)")
     p.add_argument("--port", type=int, default=8701)
     p.add_argument("--step-seconds", type=float, default=60.0,
                    help="wall seconds per tracking step (0: whole history at once)")
     p.add_argument("--no-not-found", action="store_true", help="no track starts with 'not found' polls")
     p.add_argument("--seed", default="marketu")
+    p.add_argument("--demo-stories", action="store_true",
+                   help="anchor each demo EMS parcel's history on its own dates (read from the app's database)")
     p.add_argument("--log-level", default="warning")
     a = p.parse_args(argv)
-    sim = KazpostSimulator(step_seconds=a.step_seconds, seed=a.seed, not_found=not a.no_not_found)
+    stories = None
+    if a.demo_stories:
+        from marketu_app.demo.ems_stories import stories_from_database
+
+        stories = stories_from_database()
+    sim = KazpostSimulator(step_seconds=a.step_seconds, seed=a.seed, not_found=not a.no_not_found, stories=stories)
     print(f"Kazpost simulator: MARKETU_EMS_API_URL=http://127.0.0.1:{a.port}/api/v2", flush=True)
-    uvicorn.run(sim.app, host="127.0.0.1", port=a.port, log_level=a.log_level, access_log=False,
-                lifespan="off")
+    serve(sim.app, a.port, a.log_level)
 
 
 if __name__ == "__main__":

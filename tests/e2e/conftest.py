@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from marketu_app.db.engine import make_engine
+from marketu_app.demo.ems_stories import stories_from_database
 from marketu_app.ems.simulator import KazpostSimulator
 from tests.app_process import CHROMIUM, CHROMIUM_ARGS, RunningApp, app_env
 from tests.servers import serve
@@ -40,7 +42,9 @@ def app_server(tmp_path_factory, simulator):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's Chromium is missing at /usr/bin/chromium (scripts/test.sh installs it)")
     data = tmp_path_factory.mktemp("app")
-    env = e2e_env(f"sqlite:///{data / 'e2e.db'}", simulator[1])
+    db_url = f"sqlite:///{data / 'e2e.db'}"
+    simulator[0].stories = stories_from_database(make_engine(db_url))  # as run.sh's --demo-stories
+    env = e2e_env(db_url, simulator[1])
     app = RunningApp(env, data / "app.log").start()
     yield app
     app.stop()
