@@ -8,6 +8,7 @@ from marketu_app import routes
 from marketu_app.api.router import create_api
 from marketu_app.components.pwa import pwa_head
 from marketu_app.db.eta_source import stats_refresher
+from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
 from marketu_app.live.watcher import watch_changes
 from marketu_app.notify.worker import notify_loop
@@ -42,6 +43,7 @@ app.add_page(statuses_page, route=routes.STATUSES, title="Статусы зак�
 
 # Background work; every worker runs these, the database decides who does what.
 app.register_lifespan_task(poller_loop)
+app.register_lifespan_task(dictionary_loop)
 app.register_lifespan_task(stats_refresher)
 app.register_lifespan_task(watch_changes)
 app.register_lifespan_task(notify_loop)

@@ -157,6 +157,20 @@ class EmsTrack(SQLModel, table=True):
     refresh_requested_at: datetime | None = _time(default=None, nullable=True)
 
 
+class EmsStatusTitle(SQLModel, table=True):
+    """Kazpost's own name for a status code (its `status_mappings` dictionary), refreshed daily."""
+
+    __tablename__ = "ems_status_title"
+    __table_args__ = {"extend_existing": True}
+
+    code: str = Field(primary_key=True, max_length=30)
+    title_ru: str = Field(max_length=300)
+    title_kz: str = Field(default="", max_length=300)
+    onsite: bool = Field(default=True)  # False: Kazpost hides the code on its own site
+    kazpost_group: str = Field(default="", max_length=100)
+    updated_at: datetime = _time(default_factory=utcnow)
+
+
 class CustomerSession(SQLModel, table=True):
     """A signed-in browser. Only the token's hash is stored."""
 

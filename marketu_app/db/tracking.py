@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from marketu_app.db.models import EmsEvent, EmsTrack, Parcel
-from marketu_app.domain.ems import GROUP_TEXTS, Event, RawEvent, is_final, normalise
+from marketu_app.db.models import EmsEvent, EmsStatusTitle, EmsTrack, Parcel
+from marketu_app.domain.ems import (
+    GROUP_TEXTS,
+    Event,
+    RawEvent,
+    StatusTitle,
+    customer_events,
+    is_final,
+    normalise,
+)
 from marketu_app.domain.statuses import DeliveryMethod
 
 REFRESH_MIN_INTERVAL = timedelta(minutes=1)
@@ -50,6 +60,28 @@ def _raw(row: EmsEvent) -> RawEvent:
     return RawEvent(code=row.code, at=row.at, place=row.place, text=row.text)
 
 
+def status_dictionary(session: Session) -> dict[str, StatusTitle]:
+    """Kazpost's names of its codes as last fetched (empty before the first refresh)."""
+    return {r.code: StatusTitle(code=r.code, title_ru=r.title_ru, title_kz=r.title_kz, onsite=r.onsite,
+                                group=r.kazpost_group)
+            for r in session.exec(select(EmsStatusTitle)).all()}
+
+
+def save_status_dictionary(engine: Engine, titles: dict[str, StatusTitle], now: datetime) -> int:
+    """Inserts or updates every entry (a code Kazpost drops keeps its last name); returns how many."""
+    if not titles:
+        return 0
+    table = EmsStatusTitle.__table__
+    rows = [dict(code=t.code, title_ru=t.title_ru, title_kz=t.title_kz, onsite=t.onsite, kazpost_group=t.group,
+                 updated_at=now) for t in titles.values()]
+    with engine.begin() as conn:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.code], set_={
+            c: stmt.excluded[c] for c in ("title_ru", "title_kz", "onsite", "kazpost_group", "updated_at")}), rows)
+    return len(rows)
+
+
 def _shows_ems(parcel: Parcel) -> bool:
     return bool(parcel.ems_track_number) and parcel.delivery_method == DeliveryMethod.KAZAKHSTAN.value
 
@@ -61,9 +93,10 @@ def ems_timeline(session: Session, parcel: Parcel) -> EmsTimeline:
     track = parcel.ems_track_number
     rows = session.exec(select(EmsEvent).where(EmsEvent.track_number == track)
                         .order_by(EmsEvent.at, EmsEvent.id)).all()
-    events = normalise(_raw(r) for r in rows)
+    events = normalise((_raw(r) for r in rows), status_dictionary(session))
     state = session.get(EmsTrack, track)
-    return EmsTimeline(events=[_view(e) for e in events], track_number=track, final=is_final(events),
+    return EmsTimeline(events=[_view(e) for e in customer_events(events)], track_number=track,
+                       final=is_final(events),
                        last_checked_at=state.last_checked_at if state else None,
                        last_error=state.last_error if state else None,
                        registered=bool(state and state.registered) or bool(rows))
@@ -81,9 +114,10 @@ def latest_ems_events(session: Session, parcel_ids: list[int]) -> dict[int, Time
     by_parcel: dict[int, list[RawEvent]] = {}
     for pid, ev in rows:
         by_parcel.setdefault(pid, []).append(_raw(ev))
+    dictionary = status_dictionary(session) if by_parcel else {}
     result = {}
     for pid, raw in by_parcel.items():
-        events = normalise(raw)
+        events = customer_events(normalise(raw, dictionary))
         if events:
             result[pid] = _view(events[-1])
     return result

@@ -22,6 +22,9 @@ _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::\d{2})?\s*$")
 GROUPS = ("accepted", "in_transit", "customs", "at_delivery_office", "with_courier", "in_storage",
           "parcel_locker", "delivered", "delivery_failed", "returned", "other")
 FINAL_GROUPS = frozenset({"delivered", "returned"})
+# Shown to the customer even when Kazpost hides the code on its own site (onsite: 0).
+MILESTONE_GROUPS = frozenset({"accepted", "at_delivery_office", "with_courier", "parcel_locker", "delivered",
+                              "delivery_failed", "returned"})
 
 GROUP_TEXTS: dict[str, dict[str, str]] = {
     "accepted": {"ru": "Принято к отправке", "kk": "Жөнелтуге қабылданды", "en": "Accepted for shipping"},
@@ -56,6 +59,17 @@ CODE_GROUPS: dict[str, str] = {c: g for g, codes in _GROUP_CODES.items() for c i
 
 
 @dataclass(frozen=True)
+class StatusTitle:
+    """One entry of Kazpost's status dictionary (`status_mappings/index.json`)."""
+
+    code: str
+    title_ru: str
+    title_kz: str = ""
+    onsite: bool = True  # False: Kazpost hides the code on its own site
+    group: str = ""  # Kazpost's own group name, kept as given
+
+
+@dataclass(frozen=True)
 class RawEvent:
     """One code of one Kazpost activity, as received (what the database stores)."""
 
@@ -74,6 +88,7 @@ class Event:
     at: datetime
     place: str
     texts: dict[str, str] = field(default_factory=dict, compare=False)  # locale -> text
+    shown: bool = field(default=True, compare=False)  # False: Kazpost hides it and it is no milestone
 
     def text(self, locale: str = "ru") -> str:
         return self.texts.get(locale) or self.texts.get("ru", "")
@@ -172,22 +187,68 @@ def parse_events(payload: Any) -> ParsedEvents:
     return ParsedEvents(registered=True, events=events, skipped=skipped)
 
 
-def _texts(code: str, group: str, raw_text: str | None) -> dict[str, str]:
-    if group == "other":
-        # Unknown code: Kazpost's own words if any, else the code itself.
-        own = raw_text or code
-        return {"ru": own, "kk": own, "en": raw_text or f"Kazpost event {code}"}
-    base = GROUP_TEXTS[group]
+def _onsite(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", ""}
+    return True  # absent: shown
+
+
+def _entries(payload: Any) -> Iterable[tuple[Any, Any]]:
+    """(code, entry) pairs from the shapes seen: {code: {...}}, [{code: ...}], or either under "data"."""
+    if isinstance(payload, dict):
+        for key in ("data", "items", "statuses", "status_mappings"):
+            if isinstance(payload.get(key), (dict, list)):
+                return _entries(payload[key])
+        return payload.items()
+    if isinstance(payload, list):
+        return ((e.get("code") or e.get("status") or e.get("id"), e) for e in payload if isinstance(e, dict))
+    return ()
+
+
+def parse_status_dictionary(payload: Any) -> dict[str, StatusTitle]:
+    """Kazpost's status dictionary; entries without a valid code or a Russian title are skipped."""
+    out: dict[str, StatusTitle] = {}
+    for code, entry in _entries(payload):
+        code = code.strip().upper() if isinstance(code, str) else ""
+        if not _CODE.match(code) or not isinstance(entry, dict):
+            continue
+        title_ru = _str(entry.get("title_ru"), MAX_PLACE)
+        if not title_ru:
+            continue
+        out[code] = StatusTitle(code=code, title_ru=title_ru, title_kz=_str(entry.get("title_kz"), MAX_PLACE),
+                                onsite=_onsite(entry.get("onsite")), group=_str(entry.get("group"), 100))
+    return out
+
+
+def _texts(group: str, raw_text: str | None, title: StatusTitle | None) -> dict[str, str]:
+    """Kazpost's own words (ru, kk) where its dictionary has them, ours otherwise; never the bare code."""
+    if title is None and group == "other" and raw_text:
+        return {loc: raw_text for loc in GROUP_TEXTS[group]}  # Kazpost's own words for it, as they came
+    base = GROUP_TEXTS[group]  # "other": a generic phrase for a code nobody has named yet
+    texts = dict(base)
+    if title is not None:
+        texts["ru"] = title.title_ru
+        texts["kk"] = title.title_kz or base["kk"]
     if raw_text:
-        return {loc: f"{t}: {raw_text}" for loc, t in base.items()}
-    return dict(base)
+        return {loc: f"{t}: {raw_text}" for loc, t in texts.items()}
+    return texts
 
 
-def normalise(raw: Iterable[RawEvent]) -> list[Event]:
+def is_shown(group: str, title: StatusTitle | None) -> bool:
+    return title is None or title.onsite or group in MILESTONE_GROUPS
+
+
+def normalise(raw: Iterable[RawEvent], dictionary: dict[str, StatusTitle] | None = None) -> list[Event]:
     """Chronological raw events -> the timeline: undo applied, groups and texts attached.
 
     `X_UNDO` removes the latest earlier event with code X; an undo with nothing to undo is dropped.
+    Texts come from Kazpost's `dictionary` when given; events it hides are kept, marked `shown=False`.
     """
+    dictionary = dictionary or {}
     kept: list[RawEvent] = []
     for e in raw:
         if e.code.endswith(UNDO_SUFFIX) and len(e.code) > len(UNDO_SUFFIX):
@@ -200,9 +261,15 @@ def normalise(raw: Iterable[RawEvent]) -> list[Event]:
         kept.append(e)
     out = []
     for e in kept:
-        group = group_of(e.code)
-        out.append(Event(code=e.code, group=group, at=e.at, place=e.place, texts=_texts(e.code, group, e.text)))
+        group, title = group_of(e.code), dictionary.get(e.code)
+        out.append(Event(code=e.code, group=group, at=e.at, place=e.place, texts=_texts(group, e.text, title),
+                         shown=is_shown(group, title)))
     return out
+
+
+def customer_events(events: list[Event]) -> list[Event]:
+    """What a customer sees: the codes Kazpost hides are left out unless they are milestones."""
+    return [e for e in events if e.shown]
 
 
 def is_final(events: list[Event]) -> bool:

@@ -15,7 +15,13 @@ from typing import Any
 
 import httpx
 
-from marketu_app.domain.ems import ParsedEvents, is_not_found, parse_events
+from marketu_app.domain.ems import (
+    ParsedEvents,
+    StatusTitle,
+    is_not_found,
+    parse_events,
+    parse_status_dictionary,
+)
 from marketu_app.settings import get_settings
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0, pool=30.0)
@@ -111,7 +117,7 @@ class EmsClient:
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
 
-    async def _get_json(self, path: str) -> Any:
+    async def _get_json(self, path: str, shapes: tuple[type, ...] = (dict,)) -> Any:
         try:
             resp = await self.http.get(path)
         except httpx.TimeoutException as e:
@@ -129,13 +135,20 @@ class EmsClient:
             raise Unavailable(f"{kind} instead of JSON (HTTP {resp.status_code})") from e
         if is_not_found(payload):
             raise NotRegistered(str(payload.get("error"))[:200])
-        if resp.status_code >= 400 or not isinstance(payload, dict):
+        if resp.status_code >= 400 or not isinstance(payload, shapes):
             raise Unavailable(f"unexpected answer (HTTP {resp.status_code})")
         return payload
 
     async def events(self, barcode: str) -> ParsedEvents:
         """The item's whole history, chronological. Raises NotRegistered / RateLimited / Unavailable."""
         return parse_events(await self._get_json(f"{barcode}/events"))
+
+    async def status_dictionary(self) -> dict[str, StatusTitle]:
+        """Kazpost's names of its status codes. Raises Unavailable (also for an empty dictionary)."""
+        titles = parse_status_dictionary(await self._get_json("status_mappings/index.json", (dict, list)))
+        if not titles:
+            raise Unavailable("empty status dictionary")
+        return titles
 
     async def summary(self, barcode: str) -> dict:
         """The item's summary (not used by the poller; see the module docstring)."""

@@ -9,7 +9,9 @@ with track "*") through `set_mode` or `POST /_sim/modes`:
     timeout (sleep `delay` s, then answer), 500, 429 (Retry-After: `retry_after`),
     malformed (truncated JSON), html (an HTML error page with 200), not_found  -- each for
     `times` requests (None: until reset); and content modes that change the history:
-    empty (no events), unknown (an unknown code), undo (a wrong DLV then DLV_UNDO).
+    empty (no events), unknown (a code in no dictionary), novel (a code only Kazpost's dictionary
+    names), hidden (codes Kazpost hides on its site: one in transit, one a milestone), undo (a wrong DLV
+    then DLV_UNDO). `GET /api/v2/status_mappings/index.json` serves Kazpost's status dictionary.
 
 A track with a `Story` (the demo: `--demo-stories` reads each demo EMS parcel's own dates from
 the app's database) is anchored on those dates instead: accepted soon after the parcel was sent,
@@ -41,8 +43,32 @@ from marketu_app.domain.s10 import is_valid_s10
 from marketu_app.domain.timeutil import ALMATY
 
 FAULTS = ("timeout", "500", "429", "malformed", "html", "not_found")
-CONTENT = ("empty", "unknown", "undo")
-UNKNOWN_CODE = "XDELAYWX"  # not in any dictionary: must show as "other"
+CONTENT = ("empty", "unknown", "novel", "hidden", "undo")
+UNKNOWN_CODE = "XDELAYWX"  # not in any dictionary: must show as "other", in generic words
+NOVEL_CODE = "ZZZNEW"  # unknown to our groups, named only by Kazpost's dictionary
+HIDDEN_CODES = ("TRANSITSND", "BAT")  # onsite 0: the first hidden from customers, the second a milestone
+
+# Kazpost's dictionary as the simulator serves it: code -> (title_ru, title_kz, onsite, group).
+DICTIONARY: dict[str, tuple[str, str, int, str]] = {
+    "RCPOPS": ("Принято в отделении связи", "Байланыс бөлімшесінде қабылданды", 1, "accepted"),
+    "RCP": ("Принято", "Қабылданды", 1, "accepted"),
+    "BAT": ("Включено в партию", "Топтамаға енгізілді", 0, "accepted"),
+    "SRTRPOREG": ("Регистрация в сортировочном центре", "Сұрыптау орталығында тіркелді", 1, "sorting"),
+    "SRTSND": ("Отправлено из сортировочного центра", "Сұрыптау орталығынан жіберілді", 1, "sorting"),
+    "TRNSRT": ("Сортировка", "Сұрыптау", 1, "sorting"),
+    "TRANSITRCV": ("Прибыло в транзитный пункт", "Транзиттік пунктке келді", 1, "transit"),
+    "TRANSITSND": ("Отправлено из транзитного пункта", "Транзиттік пункттен жіберілді", 0, "transit"),
+    "AVIASND": ("Отправлено авиатранспортом", "Әуе көлігімен жіберілді", 1, "transit"),
+    "TRNRPO": ("Прибыло в отделение доставки", "Жеткізу бөлімшесіне келді", 1, "delivery_office"),
+    "DLV": ("Ожидает клиента", "Клиентті күтуде", 1, "courier"),
+    "STR": ("На хранении", "Сақтауда", 1, "storage"),
+    "NONDLV": ("Неудачная попытка вручения", "Табыс ету әрекеті сәтсіз", 1, "failed"),
+    "ISSPAY": ("Вручено адресату", "Алушыға табыс етілді", 1, "delivered"),
+    "DPAY": ("Вручено", "Табыс етілді", 1, "delivered"),
+    "ISSSC": ("Вручено курьером", "Курьер табыс етті", 1, "delivered"),
+    "RET": ("Возврат отправителю", "Жіберушіге қайтару", 1, "returned"),
+    NOVEL_CODE: ("Передано партнёру для доставки", "Жеткізу үшін серіктеске берілді", 1, "other"),
+}
 CITIES = ("Астана", "Шымкент", "Караганда", "Актобе", "Павлодар", "Усть-Каменогорск", "Атырау",
           "Костанай", "Кызылорда", "Уральск", "Петропавловск", "Тараз", "Семей", "Туркестан")
 STREETS = ("ул. Абая", "пр. Республики", "ул. Ауэзова", "ул. Сейфуллина", "пр. Назарбаева", "ул. Жибек Жолы")
@@ -84,7 +110,8 @@ def _story_times(track: str, story: Story, n: int, seed: str) -> list[datetime]:
         end = max(story.delivered_at - timedelta(minutes=rng.uniform(20, 90)), start + timedelta(hours=n))
     else:
         end = start + timedelta(days=rng.uniform(*STORY_DAYS))
-    weights = [rng.uniform(0.6, 1.4) for _ in range(n - 1)]
+    # Accepted, registered and sent on from the sorting centre within hours; the rest over days.
+    weights = [rng.uniform(0.6, 1.4) * (0.1 if i < 2 else 1.0) for i in range(n - 1)]
     total = sum(weights) or 1.0
     times, t = [start], start
     for w in weights:
@@ -153,6 +180,7 @@ class KazpostSimulator:
         self.modes: dict[str, dict[str, Mode]] = {}
         self._lock = threading.Lock()  # tests call set_mode from another thread
         self.app = Starlette(routes=[
+            Route("/api/v2/status_mappings/index.json", self._dictionary),
             Route("/api/v2/{barcode}/events", self._events),
             Route("/api/v2/{barcode}", self._summary),
             Route("/_sim/modes", self._admin_mode, methods=["POST"]),
@@ -223,6 +251,13 @@ class KazpostSimulator:
             a0 = acts[0]
             acts.append(_activity(UNKNOWN_CODE, a0["_at"] + timedelta(minutes=20), a0["name"], a0["city"]))
             acts[-1]["forward_reason"] = "Задержка рейса по погодным условиям"
+        if acts and "novel" in modes:
+            a0 = acts[0]
+            acts.append(_activity(NOVEL_CODE, a0["_at"] + timedelta(minutes=25), a0["name"], a0["city"]))
+        if acts and "hidden" in modes:
+            a0 = acts[0]
+            for i, code in enumerate(HIDDEN_CODES):
+                acts.append(_activity(code, a0["_at"] + timedelta(minutes=30 + i), a0["name"], a0["city"]))
         if acts and "undo" in modes:
             a0 = acts[0]
             acts.append(_activity("DLV", a0["_at"] + timedelta(minutes=5), a0["name"], a0["city"]))
@@ -275,6 +310,15 @@ class KazpostSimulator:
                              "status_code": last["status"][0] if last else None,
                              "last": {"date": payload["events"][0]["date"], "dep_name": last["name"]} if last else None,
                              "category": "EMS", "delivery_method": "Авиа"})
+
+    async def _dictionary(self, request: Request) -> Response:
+        with self._lock:
+            self.requests["status_mappings"] += 1
+        fault = self._take_fault("status_mappings")
+        if fault is not None and fault.name in ("500", "timeout"):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return JSONResponse({code: {"title_ru": ru, "title_kz": kz, "onsite": onsite, "group": group}
+                             for code, (ru, kz, onsite, group) in DICTIONARY.items()})
 
     async def _events(self, request: Request) -> Response:
         return await self._answer(request, events=True)

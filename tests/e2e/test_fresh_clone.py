@@ -32,14 +32,18 @@ def _clean_env(port: int, sim_port: int) -> dict[str, str]:
     return env
 
 
-def _tracks_with_events(db: Path) -> set[str]:
+def _query(db: Path, sql: str) -> list[tuple]:
     if not db.exists():
-        return set()
+        return []
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return {r[0] for r in conn.execute("SELECT DISTINCT track_number FROM ems_event")}
+            return conn.execute(sql).fetchall()
     except sqlite3.Error:
-        return set()
+        return []
+
+
+def _tracks_with_events(db: Path) -> set[str]:
+    return {r[0] for r in _query(db, "SELECT DISTINCT track_number FROM ems_event")}
 
 
 def test_run_command_on_a_fresh_clone_shows_the_demo_ems_events(tmp_path):
@@ -62,14 +66,14 @@ def test_run_command_on_a_fresh_clone_shows_the_demo_ems_events(tmp_path):
             assert proc.poll() is None, f"run.sh exited {proc.returncode}:\n{log.read_text()[-3000:]}"
             if sim_log.exists() and "Traceback" in sim_log.read_text():
                 raise AssertionError(f"the EMS simulator died:\n{sim_log.read_text()[-2000:]}")
-            if app_up_at is None:
+            if app_up_at is None:  # the backend may poll before the frontend is built: wait for both
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/statuses", timeout=2).status_code == 200:
+                    if httpx.get(f"http://127.0.0.1:{port}/statuses", timeout=2, follow_redirects=True).status_code == 200:
                         app_up_at = time.monotonic()
                 except httpx.HTTPError:
                     pass
             seen = _tracks_with_events(clone / ".data" / "marketu.db")
-            if DEMO_TRACKS <= seen:
+            if DEMO_TRACKS <= seen and app_up_at is not None:
                 break
             # Once the app answers, the poller's first cycle comes within seconds.
             if app_up_at is not None and time.monotonic() - app_up_at > 120:
@@ -78,6 +82,11 @@ def test_run_command_on_a_fresh_clone_shows_the_demo_ems_events(tmp_path):
         assert app_up_at is not None, f"the app never answered:\n{log.read_text()[-3000:]}"
         assert DEMO_TRACKS <= seen, (f"EMS events only for {sorted(seen)} of {sorted(DEMO_TRACKS)}; simulator log:\n"
                                      f"{sim_log.read_text()[-2000:] if sim_log.exists() else '(none)'}")
+        # The demo parcel whose orders are all delivered says so on EMS too (not "accepted today").
+        delivered_track = next(p.track for p in DEMO_PARCELS if p.number == "P-240107")
+        codes = {r[0] for r in _query(clone / ".data" / "marketu.db",
+                                      f"SELECT code FROM ems_event WHERE track_number = '{delivered_track}'")}
+        assert codes & {"ISSPAY", "DPAY"}, codes
         extras = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c", "import pytest"], capture_output=True)
         assert extras.returncode != 0, "the fresh clone got the test extras: this check would prove nothing"
     finally:
