@@ -68,7 +68,8 @@ def test_run_command_on_a_fresh_clone_shows_the_demo_ems_events(tmp_path):
                 raise AssertionError(f"the EMS simulator died:\n{sim_log.read_text()[-2000:]}")
             if app_up_at is None:  # the backend may poll before the frontend is built: wait for both
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/statuses", timeout=2, follow_redirects=True).status_code == 200:
+                    answer = httpx.get(f"http://127.0.0.1:{port}/statuses", timeout=2, follow_redirects=True)
+                    if answer.status_code == 200:
                         app_up_at = time.monotonic()
                 except httpx.HTTPError:
                     pass
