@@ -119,6 +119,8 @@ class Tab:
         self.i, self.ns = i, ns
         self.client_token = str(uuid.uuid4())
         self.auth = auth_json.replace(template_token, session_token)
+        # The session cookie also goes with the websocket's handshake, as a browser sends it.
+        self.cookie = f"{COOKIE}={session_token}".encode() if session_token else b""
         self.loaded = asyncio.Event()
         self.push_times: list[float] = []
         self.push_event = asyncio.Event()
@@ -199,7 +201,8 @@ class Tab:
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.writer.write(self.ws.send(Request(
             host=f"{host}:{port}", target=f"/_event/?token={self.client_token}&EIO=4&transport=websocket",
-            extra_headers=[(b"x-forwarded-for", f"10.{self.i // 250}.{self.i % 250}.9".encode())])))
+            extra_headers=[(b"x-forwarded-for", f"10.{self.i // 250 % 250}.{self.i % 250}.9".encode())]
+            + ([(b"cookie", self.cookie)] if self.cookie else []))))
         while True:  # the HTTP upgrade
             data = await asyncio.wait_for(reader.read(65536), timeout)
             if not data:
