@@ -31,9 +31,9 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from marketu_app.api.schemas import CustomerIn, ParcelIn, Recipient  # noqa: E402
 from marketu_app.db import writes  # noqa: E402
 from marketu_app.db.engine import make_engine, migrate  # noqa: E402
+from marketu_app.db.inputs import CustomerIn, ParcelIn, Recipient  # noqa: E402
 from marketu_app.db.models import EmsEvent, EmsTrack  # noqa: E402
 from marketu_app.domain.s10 import check_digit  # noqa: E402
 from marketu_app.ems.client import EmsClient  # noqa: E402

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from marketu_app.api.schemas import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn
 from marketu_app.auth.passwords import hash_password, verify_password
+from marketu_app.db.inputs import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn
 from marketu_app.db.models import (
     ChangeLog,
     CourierEvent,

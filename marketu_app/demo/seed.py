@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from marketu_app.api.schemas import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn, Price, Recipient
 from marketu_app.db import writes
+from marketu_app.db.inputs import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn, Price, Recipient
 from marketu_app.domain.s10 import check_digit
 from marketu_app.domain.statuses import JOURNEY, OrderStatus
 from marketu_app.domain.timeutil import utcnow

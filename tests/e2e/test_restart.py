@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from marketu_app.api.schemas import OrderEventIn
 from marketu_app.db import writes
 from marketu_app.db.engine import make_engine
+from marketu_app.db.inputs import OrderEventIn
 from tests.e2e.conftest import sign_in, wait_for_cards
 from tests.e2e.test_live_updates import post_status
 

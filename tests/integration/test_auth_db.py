@@ -13,7 +13,6 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from marketu_app.api.schemas import CustomerIn
 from marketu_app.auth import login, passwords
 from marketu_app.auth.login import ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW, sign_in
 from marketu_app.auth.sessions import (
@@ -26,6 +25,7 @@ from marketu_app.auth.sessions import (
     resolve_session,
 )
 from marketu_app.db.engine import make_engine, session_scope
+from marketu_app.db.inputs import CustomerIn
 from marketu_app.db.models import ChangeLog, Customer, CustomerSession, LoginAttempt
 from marketu_app.db.writes import upsert_customer
 from marketu_app.domain.timeutil import utcnow

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from marketu_app.api.schemas import CustomerIn, ParcelIn, Recipient
 from marketu_app.db import tracking, writes
+from marketu_app.db.inputs import CustomerIn, ParcelIn, Recipient
 from marketu_app.db.models import ChangeLog, EmsEvent, EmsTrack, Parcel
 from marketu_app.domain.s10 import check_digit
 from marketu_app.domain.timeutil import utcnow

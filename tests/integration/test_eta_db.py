@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from marketu_app.api.schemas import CustomerIn, OrderEventIn, OrderIn, ParcelIn
 from marketu_app.db import eta_source, writes
+from marketu_app.db.inputs import CustomerIn, OrderEventIn, OrderIn, ParcelIn
 from marketu_app.db.models import Order, OrderStatusEvent
 from marketu_app.domain.statuses import OrderStatus
 from marketu_app.domain.timeutil import almaty_date, utcnow

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from marketu_app.api.schemas import CustomerIn
 from marketu_app.auth.sessions import create_session, end_session, hash_token, live_session_owners
 from marketu_app.db import writes
+from marketu_app.db.inputs import CustomerIn
 from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.live import lease, signal

@@ -138,6 +138,10 @@ def _field_error(response, field):
     ("/api/v1/orders/M-5", order_body(price={"amount": "abc", "currency": "CNY"}), "amount"),
     ("/api/v1/customers/c-7", {"name": "X", "phone": "12", "password": "long enough pw"}, "phone"),
     ("/api/v1/customers/c-7", {"name": "X", "phone": "+77001112233", "password": "short"}, "password"),
+    # Right length and prefix, but no Kazakh operator has 799 (phonenumbers' metadata).
+    ("/api/v1/customers/c-7", {"name": "X", "phone": "+7 799 123 45 67", "password": "long enough pw"}, "phone"),
+    ("/api/v1/parcels/P-4", {"customer_id": "c-1", "delivery_method": "almaty",
+                             "recipient": {**RECIPIENT, "phone": "87991234567"}}, "phone"),
 ])
 def test_bad_fields_get_422_naming_the_field_and_write_nothing(seeded, path, body, field):
     api = seeded
@@ -147,6 +151,12 @@ def test_bad_fields_get_422_naming_the_field_and_write_nothing(seeded, path, bod
     assert api.get("/api/v1/parcels/P-1").json() == before
     if path.startswith("/api/v1/orders/M-5"):
         assert api.get("/api/v1/orders/M-5").status_code == 404
+
+
+def test_phones_are_stored_in_e164_however_typed(api):
+    r = api.put("/api/v1/customers/c-6", json={"name": "X", "phone": "8 (705) 111-22-33", "password": "long enough pw"})
+    assert r.status_code == 201, r.text
+    assert r.json()["phone"] == "+77051112233"
 
 
 def test_rejected_password_is_never_echoed(api):
