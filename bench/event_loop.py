@@ -347,9 +347,9 @@ def main() -> None:
     p.add_argument("--write-docs", action="store_true")
     a = p.parse_args()
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    out = run(a)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+                            text=True).stdout.strip()  # the app's sources are copied at the start
+    out = run(a)
     summary = {k: v for k, v in out.items() if not isinstance(v, list)}
     print(json.dumps(summary, indent=1))
     cmd = "python bench/event_loop.py " + " ".join(x for x in sys.argv[1:] if x != "--write-docs")

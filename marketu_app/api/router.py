@@ -14,10 +14,15 @@ from sqlalchemy.exc import DataError, IntegrityError
 from marketu_app.api.readback import order_out, parcel_out
 from marketu_app.api.schemas import (
     IDENTIFIER_PATTERN,
+    BadItem,
+    BatchItemResult,
     CourierEventIn,
     CustomerIn,
     CustomerOut,
+    EventBatchIn,
+    EventBatchOut,
     EventRecorded,
+    ItemProblem,
     OrderEventIn,
     OrderIn,
     OrderOut,
@@ -114,6 +119,39 @@ def get_order(order_number: OrderNumber):
         if order is None:
             raise writes.NotFound(order_number)
         return order_out(session, order)
+
+
+@router.post("/events", response_model=EventBatchOut, summary="Record a batch of order and courier events")
+def post_event_batch(body: EventBatchIn):
+    """Up to 1,000 order events (`"type": "order_event"`, the body of `POST /orders/{order_number}/events`
+    plus `order_number`) and courier events (`"type": "courier_event"`, the body of
+    `POST /parcels/{parcel_number}/events` plus `parcel_number`), in one request and one transaction.
+
+    Each item is checked and written exactly as its single endpoint would (so sending a batch again
+    records nothing twice) and gets its own result, in the request's order: `recorded`, `already_there`
+    (the identical event exists), or `rejected` with the field at fault and why (bad input, an unknown
+    number, a time too far ahead...). A rejected item writes nothing (a savepoint each) and does not
+    stop the others; the answer is 200 whatever the items' results. Only a malformed envelope (no
+    `events`, more than 1,000 of them) is refused as a whole with 422.
+    """
+    good = [(i, item) for i, item in enumerate(body.events) if not isinstance(item, BadItem)]
+    with session_scope() as session:
+        outcomes = writes.record_event_items(session, [item for _, item in good])
+    results = [BatchItemResult(index=i, result=writes.REJECTED, problems=item.problems,
+                               **_number_of(item)) if isinstance(item, BadItem) else None
+               for i, item in enumerate(body.events)]
+    for (i, item), outcome in zip(good, outcomes):
+        problems = [ItemProblem(field=outcome.field, message=outcome.message)] if outcome.message else []
+        results[i] = BatchItemResult(index=i, result=outcome.result, current_status=outcome.current_status,
+                                     problems=problems, **_number_of(item))
+    counts = {kind: sum(r.result == kind for r in results)
+              for kind in (writes.RECORDED, writes.ALREADY_THERE, writes.REJECTED)}
+    return EventBatchOut(results=results, **counts)
+
+
+def _number_of(item) -> dict:
+    """The order or parcel number an item names, when it got that far."""
+    return {name: getattr(item, name) for name in ("order_number", "parcel_number") if hasattr(item, name)}
 
 
 def create_api() -> FastAPI:

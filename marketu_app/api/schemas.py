@@ -6,17 +6,21 @@ here, so the API's modules and its OpenAPI description name them as before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from marketu_app.db.inputs import (
     IDENTIFIER_PATTERN,
     CourierEventIn,
+    CourierEventItem,
     CustomerIn,
     Identifier,
     OrderEventIn,
+    OrderEventItem,
     OrderIn,
     ParcelIn,
     Price,
@@ -28,7 +32,7 @@ __all__ = [  # the inputs re-exported, then this module's own
     "IDENTIFIER_PATTERN", "CourierEventIn", "CustomerIn", "Identifier", "OrderEventIn", "OrderIn", "ParcelIn",
     "Price", "Recipient", "Strict",
     "CustomerOut", "StatusEventOut", "EtaOut", "OrderOut", "CourierEventOut", "EmsEventOut", "ParcelOut",
-    "EventRecorded",
+    "EventRecorded", "MAX_BATCH", "EventBatchIn", "ItemProblem", "BadItem", "BatchItemResult", "EventBatchOut",
 ]
 
 
@@ -112,3 +116,57 @@ class EventRecorded(BaseModel):
     order_number: str | None = None
     parcel_number: str | None = None
     current_status: str | None = None
+
+
+MAX_BATCH = 1000
+
+
+@dataclass
+class BadItem:
+    """An item of a batch that failed validation: reported in its place, the others still go ahead."""
+
+    problems: list[ItemProblem]
+
+
+def _item_or_bad(value, handler: ValidatorFunctionWrapHandler):
+    try:
+        return handler(value)
+    except ValidationError as error:
+        problems = []
+        for e in error.errors(include_url=False):
+            names = [part for part in e["loc"] if isinstance(part, str) and part not in ("order_event",
+                                                                                       "courier_event")]
+            field = names[-1] if names else ("type" if e["type"].startswith("union_tag") else None)
+            problems.append(ItemProblem(field=field, message=e["msg"]))
+        return BadItem(problems)
+
+
+BatchEvent = Annotated[
+    Annotated[OrderEventItem | CourierEventItem, Field(discriminator="type")], WrapValidator(_item_or_bad)]
+
+
+class EventBatchIn(Strict):
+    """Up to 1,000 order and courier events; each is checked and written on its own (see the endpoint)."""
+
+    events: list[BatchEvent] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ItemProblem(BaseModel):
+    field: str | None = Field(description="the item's field at fault; null: the item as a whole")
+    message: str
+
+
+class BatchItemResult(BaseModel):
+    index: int = Field(description="the item's position in the request, from 0")
+    result: Literal["recorded", "already_there", "rejected"]
+    order_number: str | None = None
+    parcel_number: str | None = None
+    current_status: str | None = Field(None, description="order events: the order's status afterwards")
+    problems: list[ItemProblem] = Field(default_factory=list, description="why it was rejected")
+
+
+class EventBatchOut(BaseModel):
+    recorded: int
+    already_there: int
+    rejected: int
+    results: list[BatchItemResult] = Field(description="one per item, in the request's order")

@@ -114,3 +114,17 @@ class CourierEventIn(Strict):
     code: CourierEventCode
     at: AwareDatetime
     note: Note | None = None
+
+
+class OrderEventItem(OrderEventIn):
+    """An order event in a batch: the single endpoint's body plus its order number."""
+
+    type: Literal["order_event"]
+    order_number: Identifier
+
+
+class CourierEventItem(CourierEventIn):
+    """A courier event in a batch: the single endpoint's body plus its parcel number."""
+
+    type: Literal["courier_event"]
+    parcel_number: Identifier

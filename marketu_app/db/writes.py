@@ -12,10 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import inspect
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
 from marketu_app.auth.passwords import hash_password, verify_password
-from marketu_app.db.inputs import CourierEventIn, CustomerIn, OrderEventIn, OrderIn, ParcelIn
+from marketu_app.db.inputs import (
+    CourierEventIn,
+    CourierEventItem,
+    CustomerIn,
+    OrderEventIn,
+    OrderEventItem,
+    OrderIn,
+    ParcelIn,
+)
 from marketu_app.db.models import (
     ChangeLog,
     CourierEvent,
@@ -282,8 +291,45 @@ def add_courier_event(session: Session, number: str, data: CourierEventIn) -> tu
     return parcel, Written(created=True)
 
 
+RECORDED, ALREADY_THERE, REJECTED = "recorded", "already_there", "rejected"
+
+
+@dataclass
+class ItemOutcome:
+    """What became of one item of a batch."""
+
+    result: str  # RECORDED, ALREADY_THERE or REJECTED
+    field: str | None = None  # when rejected: the field at fault (None: the item as a whole)
+    message: str | None = None  # when rejected: why
+    current_status: str | None = None  # order events: the order's status afterwards
+
+
+def record_event_items(session: Session, items: list[OrderEventItem | CourierEventItem]) -> list[ItemOutcome]:
+    """Each item written exactly as its single endpoint writes it, in order, each in a savepoint:
+    a rejected item leaves nothing behind and does not undo the others."""
+    return [_record_item(session, item) for item in items]
+
+
+def _record_item(session: Session, item: OrderEventItem | CourierEventItem) -> ItemOutcome:
+    order_event = isinstance(item, OrderEventItem)
+    try:
+        with session.begin_nested():
+            if order_event:
+                order, written = add_order_event(session, item.order_number, item)
+            else:
+                _, written = add_courier_event(session, item.parcel_number, item)
+    except InputProblem as problem:
+        return ItemOutcome(REJECTED, problem.field, problem.message)
+    except NotFound:
+        return ItemOutcome(REJECTED, "order_number" if order_event else "parcel_number", "not found")
+    except (IntegrityError, DataError):  # a concurrent identical write, or a value the database refuses
+        return ItemOutcome(REJECTED, None, "could not be stored; send it again")
+    return ItemOutcome(RECORDED if written.created else ALREADY_THERE,
+                       current_status=order.status if order_event else None)
+
+
 __all__ = [
     "InputProblem", "NotFound", "Written", "upsert_customer", "upsert_parcel", "upsert_order",
     "add_order_event", "add_courier_event", "customer_by_external_id", "parcel_by_number",
-    "order_by_number",
+    "order_by_number", "ItemOutcome", "record_event_items", "RECORDED", "ALREADY_THERE", "REJECTED",
 ]
