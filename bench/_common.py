@@ -12,6 +12,7 @@ import re
 import statistics
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,7 @@ from tests.app_process import (  # noqa: E402,F401  (re-exported for the benchma
 POSTGRES_URL = os.environ.get("MARKETU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MARKETU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DOCS = ROOT / "docs" / "benchmarks.md"
-DATE = "2026-11-26"
+DATE = datetime.now(timezone.utc).date().isoformat()  # the day of the run, written with its figures
 
 
 def median(xs) -> float:
@@ -53,11 +54,18 @@ def chromium_version() -> str:
         return "unknown"
 
 
-def machine() -> str:
+def load() -> str:
+    """`uptime` now: the machine is shared, its load goes with every figure."""
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def machine(browser: bool = True) -> str:
     mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.rstrip()
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    chromium = f", {chromium_version()}" if browser else ""
     return (f"Machine: `nproc` = {nproc}, Python {platform.python_version()}, {platform.system()} "
-            f"{platform.machine()}, {chromium_version()}; date {DATE}.\n\n```\n$ free -g\n{mem}\n```\n")
+            f"{platform.machine()}{chromium}; date {DATE}; `uptime` when written: {load()}.\n\n"
+            f"```\n$ free -g\n{mem}\n```\n")
 
 
 def write_section(section: str, body: str) -> None:

@@ -14,9 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import platform
-import re
 import socket
 import subprocess
 import sys
@@ -40,7 +37,9 @@ from marketu_app.ems.client import EmsClient  # noqa: E402
 from marketu_app.ems.poller import run_cycle  # noqa: E402
 from tests.databases import fresh_pg_schema  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import machine, write_section  # noqa: E402
+
 SECTION = "## EMS poller"
 
 
@@ -140,43 +139,31 @@ def measure(db: str, n: int, concurrency: int, max_seconds: float) -> dict:
                 duplicates=rows - distinct, failures=stats.failures, leased_after=leased, cut=cut)
 
 
-def machine() -> str:
-    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.rstrip()
-    return (f"Machine: `nproc` = {os.cpu_count()}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.machine()}; date 2026-11-26.\n\n```\n$ free -g\n{mem}\n```\n")
-
-
 def table(results: list[dict]) -> str:
-    head = ("| DB | tracks | cap | cycle wall s | polls/s | CPU ms/poll | requests/track | max req/track "
-            "| rows added | duplicates | failures | complete |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| DB | tracks | cap | seed s | cycle wall s | polls/s | CPU ms/poll | poller cores | requests/track "
+            "| max req/track | rows added | duplicates | failures | leases left | complete |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     return head + "".join(
-        f"| {r['db']} | {r['tracks']} | {r['concurrency']} | {r['wall_s']:.1f} | {r['polls_per_s']:.0f} "
-        f"| {r['cpu_ms_per_poll']:.2f} | {r['req_per_track']:.2f} | {r['max_req_per_track']} | {r['rows']} "
-        f"| {r['duplicates']} | {r['failures']} | {'no (cut)' if r['cut'] else 'yes'} |\n" for r in results)
+        f"| {r['db']} | {r['tracks']} | {r['concurrency']} | {r['seed_s']:.0f} | {r['wall_s']:.1f} "
+        f"| {r['polls_per_s']:.0f} | {r['cpu_ms_per_poll']:.2f} | {r['cpu_s'] / r['wall_s']:.2f} "
+        f"| {r['req_per_track']:.2f} | {r['max_req_per_track']} | {r['rows']} | {r['duplicates']} "
+        f"| {r['failures']} | {r['leased_after']} | {'no (cut)' if r['cut'] else 'yes'} |\n" for r in results)
 
 
 def write_docs(results: list[dict], cmd: str) -> None:
+    """Only what was measured: the table, and the CPU an hourly poll of each DB's tracks would take
+    at the measured cost per poll (arithmetic on the table, no assumed latency)."""
+    hourly = "; ".join(f"{r['db']} (cap {r['concurrency']}): {r['tracks']} tracks polled once an hour "
+                       f"= {r['tracks'] / 3600:.1f} polls/s x {r['cpu_ms_per_poll']:.1f} ms "
+                       f"= {r['tracks'] / 3600 * r['cpu_ms_per_poll'] / 10:.1f} % of one core" for r in results)
     body = (f"{SECTION}\n\n`{cmd}` (bench/ems_poller.py): one full poll cycle over N active tracks against "
             "the Kazpost simulator running as a separate process on 127.0.0.1 (instant histories of 7-9 "
-            "events each, no \"not found\"), a fresh database seeded through the write path. CPU is the "
-            "poller process's CPU time (HTTP client, parsing, database) divided by polls; the simulator's "
-            "CPU is not included but it shares the same 2 cores.\n\n"
-            + machine() + "\n" + table(results) + "\n"
-            "Reading: one request per track per cycle (the events endpoint only), no track polled twice, "
-            "duplicates 0 (uq_ems_event + ON CONFLICT DO NOTHING), no lease left behind. With an instant "
-            "simulator the cycle is CPU-bound on 2 cores (the poller takes about 0.7 of a core, the "
-            "simulator and, for PostgreSQL, the server take the rest), so a higher cap does not shorten it; "
-            "PostgreSQL is slower per poll because each poll is 3-5 round trips to a server on the same "
-            "cores. Seeding 10,000 parcels through the write path took 20-35 s (SQLite) and 55-75 s "
-            "(PostgreSQL), not included. In production the cap stays at 4: with at least an hour between "
-            "polls of a track, 10,000 active tracks are at most about 3 polls/s, some 2 % of one core, and "
-            "real Kazpost latency (not the CPU) then sets the pace: at 4 concurrent requests and ~0.5 s "
-            "each, about 8 polls/s, which covers 28,000 tracks an hour.\n")
-    old = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    new = pattern.sub(lambda _: body + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + body
-    DOCS.parent.mkdir(exist_ok=True)
-    DOCS.write_text(new)
+            "events each, no \"not found\"), a fresh database seeded through the write path (seed s, not "
+            "in the cycle). CPU is the poller process's CPU time (HTTP client, parsing, database) divided "
+            "by polls; poller cores is that CPU time over the cycle's wall time. The simulator's CPU is not "
+            "included but it shares the same cores.\n\n"
+            + machine(browser=False) + "\n" + table(results) + "\n" + f"At the measured cost per poll: {hourly}.\n")
+    write_section(SECTION, body)
 
 
 def main() -> None:

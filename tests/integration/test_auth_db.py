@@ -304,3 +304,17 @@ def test_old_attempts_are_pruned(any_engine):
         assert len(s.exec(select(LoginAttempt)).all()) == 1
         assert login.prune_login_attempts(s) == 1
         assert s.exec(select(LoginAttempt)).all() == []
+
+
+@real_argon2
+def test_production_argon2_settings_hash_and_verify(sqlite_engine):
+    """The settings customers get (not the cheap ones above): argon2id, at least OWASP's minimum cost."""
+    add_customer(sqlite_engine)
+    with Session(sqlite_engine) as s:
+        stored = s.exec(select(Customer.password_hash)).one()
+    algorithm, version, params = stored.split("$")[1:4]
+    cost = dict(kv.split("=") for kv in params.split(","))
+    assert algorithm == "argon2id" and version == "v=19"
+    assert int(cost["m"]) >= 19_456 and int(cost["t"]) >= 2  # KiB, passes (OWASP 2023 minimum)
+    assert attempt(sqlite_engine, PHONE, PASSWORD).ok
+    assert not attempt(sqlite_engine, PHONE, "wrong horse 42").ok

@@ -32,10 +32,11 @@ def test_invalid_s10_numbers_fail_with_a_reason(number, reason):
 
 
 def test_check_digit_special_cases():
-    # c = 11 - (sum mod 11): 10 -> 0, 11 -> 5
-    assert check_digit("00000000") == 5
-    sums = {s: sum(int(d) * w for d, w in zip(s, (8, 6, 4, 2, 3, 5, 9, 7))) % 11 for s in ("00000001",)}
-    assert check_digit("00000001") == (11 - sums["00000001"]) % 11 or 0
+    # c = 11 - (weighted sum mod 11), except 11 -> 5 and 10 -> 0 (a check digit is one digit).
+    assert check_digit("00000000") == 5  # sum 0: c would be 11
+    assert check_digit("00000008") == 0  # sum 8 * 7 = 56 = 5 * 11 + 1: c would be 10
+    assert check_digit("47110815") == 1  # an ordinary case: EE471108151KZ
+    assert is_valid_s10("EE000000080KZ") and "check digit" in s10_error("EE000000081KZ")
 
 
 def test_almaty_offset_changed_on_2024_03_01():
