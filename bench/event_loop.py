@@ -37,6 +37,7 @@ from _common import (  # noqa: E402
     ROOT,
     RunningApp,
     app_env,
+    load,
     machine,
     median,
     percentile,
@@ -84,9 +85,10 @@ class EventTab(Tab):
         self._send(f"42{self.ns}," + json.dumps(["event", event], ensure_ascii=False))
 
 
-async def seed(base: str, customers: int, http: httpx.AsyncClient, engine) -> None:
+async def seed(base: str, customers: int, http: httpx.AsyncClient, engine, token: str = TOKEN) -> None:
+    """`customers` customers b-i (bench-i@example.kz, one shared password hash), 2 parcels of 2 orders each."""
     sem = asyncio.Semaphore(8)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {token}"}
 
     async def put(path: str, body: dict) -> None:
         async with sem:
@@ -346,14 +348,14 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--write-docs", action="store_true")
     a = p.parse_args()
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    started = load()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()  # the app's sources are copied at the start
     out = run(a)
     summary = {k: v for k, v in out.items() if not isinstance(v, list)}
     print(json.dumps(summary, indent=1))
     cmd = "python bench/event_loop.py " + " ".join(x for x in sys.argv[1:] if x != "--write-docs")
-    text_ = report(out, cmd.strip(), load, f"commit {commit} (plus the working tree)")
+    text_ = report(out, cmd.strip(), started, f"commit {commit} (plus the working tree)")
     print(text_)
     if a.write_docs:
         write_section(SECTION, intro(machine()) + text_)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from marketu_app.db.inputs import CustomerIn, ParcelIn, Recipient
 from marketu_app.db.models import ChangeLog, EmsEvent, EmsTrack, Parcel
 from marketu_app.domain.s10 import check_digit
 from marketu_app.domain.timeutil import utcnow
+from marketu_app.ems import poller
 from marketu_app.ems.client import EmsClient
 from marketu_app.ems.poller import poller_loop, run_cycle
 from marketu_app.ems.simulator import KazpostSimulator, RunningSimulator, _plan
@@ -345,14 +347,26 @@ async def test_latest_events_and_refresh(any_engine, sim, client, make_parcels):
         assert tracking.request_refresh(s, s.get(Parcel, ids[c]), now + timedelta(seconds=70)) is True
 
 
-async def test_two_pollers_share_the_work(any_engine, sim, make_parcels, server):
+async def test_two_pollers_share_the_work(any_engine, sim, make_parcels, server, monkeypatch):
     tracks = make_parcels(*(track(100 + i) for i in range(40)))
-    sim.set_mode("*", "timeout", delay=0.02)  # slow enough that both pollers overlap
+    # Both pollers' first claims wait for each other, then race for the same due tracks: they overlap
+    # by construction, not by a delay.
+    both_here = threading.Barrier(2, timeout=30)
+    first_claims, original = set(), poller._claim
+
+    def claim(engine, owner, now, limit):
+        if owner not in first_claims:
+            first_claims.add(owner)
+            both_here.wait()
+        return original(engine, owner, now, limit)
+
+    monkeypatch.setattr(poller, "_claim", claim)
     now = utcnow()
     async with EmsClient(base_url=server.base_url, timeout=5) as c1, \
             EmsClient(base_url=server.base_url, timeout=5) as c2:
         s1, s2 = await asyncio.gather(run_cycle(any_engine, c1, now, owner="worker-1", concurrency=4),
                                       run_cycle(any_engine, c2, now, owner="worker-2", concurrency=4))
+    assert s1.claimed > 0 and s2.claimed > 0  # both took part
     assert s1.claimed + s2.claimed == 40 and s1.requests + s2.requests == 40
     assert all(sim.requests[t] == 1 for t in tracks)  # no track polled twice in the window
     with Session(any_engine) as s:
