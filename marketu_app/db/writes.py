@@ -307,7 +307,21 @@ class ItemOutcome:
 def record_event_items(session: Session, items: list[OrderEventItem | CourierEventItem]) -> list[ItemOutcome]:
     """Each item written exactly as its single endpoint writes it, in order, each in a savepoint:
     a rejected item leaves nothing behind and does not undo the others."""
-    return [_record_item(session, item) for item in items]
+    outcomes, seen, status_now = [], {}, {}
+    for item in items:
+        order_event = isinstance(item, OrderEventItem)
+        number = item.order_number if order_event else item.parcel_number
+        key = (order_event, number, item.status if order_event else item.code, to_utc(item.at))
+        if key in seen:  # the same event again in this batch: the answer its single endpoint would give now
+            earlier = seen[key]
+            outcome = earlier if earlier.result == REJECTED else \
+                ItemOutcome(ALREADY_THERE, current_status=status_now.get(number) if order_event else None)
+        else:
+            outcome = seen[key] = _record_item(session, item)
+        if order_event and outcome.current_status:
+            status_now[number] = outcome.current_status
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _record_item(session: Session, item: OrderEventItem | CourierEventItem) -> ItemOutcome:
