@@ -3,7 +3,7 @@
 import reflex as rx
 from reflex_base.constants.installer import PackageJson
 
-from marketu_app import stable_build
+from marketu_app import first_paint, stable_build
 from marketu_app.settings import get_settings
 
 # The dev server listens on every interface by default; keep it on loopback.
@@ -11,6 +11,7 @@ PackageJson.Commands.DEV = "react-router dev --host 127.0.0.1"
 
 _settings = get_settings()
 stable_build.install()  # a restart keeps the JS file names, so open tabs keep working
+first_paint.install()  # the parcel route's shell is prerendered too
 
 
 # Theme (orange on sand), the status badges (domain/statuses.py), callouts and toasts; slate: Reflex's own banner.
@@ -49,6 +50,7 @@ config = rx.Config(
         RadixThemes(
             theme=rx.theme(accent_color="orange", gray_color="sand", radius="large", has_background=True),
         ),
+        first_paint.FirstPaint(),  # a slow line paints the page before its scripts arrive
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Brotli first (about 15 % smaller than gzip on the JS), gzip for clients without it.

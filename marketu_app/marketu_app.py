@@ -6,10 +6,13 @@ import reflex as rx
 
 from marketu_app import routes
 from marketu_app.api.router import create_api
+from marketu_app.components.document import lang_head_script
 from marketu_app.components.pwa import pwa_head
+from marketu_app.components.ui import route_param
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
+from marketu_app.first_paint import serve_parcel_shell
 from marketu_app.live.watcher import watch_changes
 from marketu_app.notify.worker import notify_loop
 from marketu_app.pages.login import login_page
@@ -22,13 +25,17 @@ from marketu_app.state.login import LoginState
 from marketu_app.state.parcel import ParcelState
 from marketu_app.state.parcels import ParcelsState
 from marketu_app.state.password import PasswordState
+from marketu_app.state.statuses import StatusesState
 
 prepare_database()
 
 app = rx.App(
-    api_transformer=create_api(),
+    # The parcel route's prerendered shell in front of everything (marketu_app/first_paint.py).
+    api_transformer=[create_api(), serve_parcel_shell],
     stylesheets=["/styles.css"],
+    html_lang="ru",
     head_components=[
+        lang_head_script(),
         rx.el.link(rel="icon", href="/favicon.ico"),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="description", content="Marketu: где сейчас каждый ваш заказ"),
@@ -36,10 +43,12 @@ app = rx.App(
     ],
 )
 app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки · Marketu", on_load=ParcelsState.on_load)
-app.add_page(parcel_page, route=routes.PARCEL, title="Посылка · Marketu", on_load=ParcelState.on_load)
+# The tab names the parcel (from the address, so even the prerendered shell does).
+app.add_page(parcel_page, route=routes.PARCEL, on_load=ParcelState.on_load,
+             title=ParcelState.t["parcel"] + " " + route_param("number") + " · Marketu")
 app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
 app.add_page(password_page, route=routes.PASSWORD, title="Смена пароля · Marketu", on_load=PasswordState.on_load)
-app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu")
+app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu", on_load=StatusesState.on_load)
 
 # Background work; every worker runs these, the database decides who does what.
 app.register_lifespan_task(poller_loop)

@@ -5,6 +5,7 @@ STATUSES = "/statuses"
 LOGIN = "/login"
 PASSWORD = "/password"
 PARCEL = "/parcel/[number]"
+NOTIFICATIONS = "/notifications"  # the notification settings (the `notify` page; see layout.main_places)
 
 
 def parcel_url(number: str) -> str:

@@ -138,7 +138,8 @@ def _progress(row: ParcelRow, locale: str) -> tuple[str, int, str, str]:
         k = sum(1 for i in indexes if i >= reached)
         if k:
             n = len(live)
-            return (f"{k} {text('of', locale)} {n} {fmt.plural_word('of_orders', n, locale)} {text(key, locale)}",
+            said = f"{k} {text('of', locale)} {n} {fmt.plural_word('of_orders', n, locale)} {text(key, locale)}"
+            return (fmt.keep_numbers_with_words(said),
                     pct, stage.label_in(locale), stage.color)
     return text("milestone_none", locale), pct, stage.label_in(locale), stage.color
 
@@ -165,7 +166,7 @@ def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
         method=DELIVERY_METHOD_LABELS[DeliveryMethod(p.delivery_method)][locale],
         method_code=p.delivery_method,
         city=p.recipient_city or "",
-        orders_count=fmt.count(count, "order", locale),
+        orders_count=fmt.keep_numbers_with_words(fmt.count(count, "order", locale)),
         progress=progress,
         progress_pct=pct,
         stage_label=stage_label,
@@ -195,7 +196,7 @@ def order_view(row: OrderRow, locale: str) -> OrderView:
         number=o.number,
         title=o.title,
         marketplace=o.marketplace,
-        quantity=f"{o.quantity} {text('pieces', locale)}",
+        quantity=f"{o.quantity}{fmt.NBSP}{text('pieces', locale)}",
         price=fmt.money(o.price_amount, o.price_currency, locale),
         image_url=o.image_url or "",
         status=o.status,

@@ -1,29 +1,28 @@
-"""Navigation for a signed-in customer: parcels, password, sign out."""
+"""The account menu of a signed-in customer: password, sign out (a disclosure, no script needed)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from marketu_app import routes
-from marketu_app.components.layout import bottom_item, nav_link
-from marketu_app.components.ui import icon, icon_button
+from marketu_app.components.ui import icon, link
 from marketu_app.state.session import SessionState
 
 
-def account_nav() -> rx.Component:
+def account_menu() -> rx.Component:
     t = SessionState.t
-    return rx.fragment(
-        nav_link(t["nav_parcels"], routes.PARCELS, "package"),
-        nav_link(t["nav_password"], routes.PASSWORD, "key-round"),
-        icon_button(icon("log-out", 18), label=t["nav_sign_out"], on_click=SessionState.sign_out,
-                    class_name="sign-out"),
+    return rx.el.details(
+        rx.el.summary(
+            icon("circle-user-round", 22),
+            rx.el.span(t["nav_account"], class_name="account-label"),
+            class_name="account-summary",
+        ),
+        rx.el.div(
+            link(icon("key-round", 18), rx.el.span(t["nav_password"]), href=routes.PASSWORD, class_name="menu-item"),
+            rx.el.button(icon("log-out", 18), rx.el.span(t["nav_sign_out"]), type="button",
+                         on_click=SessionState.sign_out, class_name="menu-item sign-out"),
+            class_name="account-menu-list",
+        ),
+        # Kept in the layout while signed out (hidden), so the header does not shift when the session arrives.
+        class_name=rx.cond(SessionState.signed_in, "account-menu", "account-menu is-hidden"),
     )
-
-
-def account_mobile_items() -> list[rx.Component]:
-    t = SessionState.t
-    return [
-        bottom_item(t["nav_parcels"], "package", routes.PARCELS),
-        bottom_item(t["nav_password"], "key-round", routes.PASSWORD),
-        bottom_item(t["nav_sign_out"], "log-out", on_click=SessionState.sign_out),
-    ]

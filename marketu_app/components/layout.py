@@ -9,6 +9,8 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app import routes
+from marketu_app.components.account_nav import account_menu
+from marketu_app.components.document import document_lang
 from marketu_app.components.ui import icon, icon_button, link, native_select
 from marketu_app.i18n.texts import LOCALE_NAMES, LOCALES
 from marketu_app.settings import get_settings
@@ -37,21 +39,39 @@ def nav_link(label, href: str, icon_name: str) -> rx.Component:
     return link(icon(icon_name, 18), rx.el.span(label), href=href, class_name="nav-link")
 
 
-def header(extra_nav: rx.Component | None = None, relocalize=None) -> rx.Component:
+def main_places() -> list[tuple[str, str, str]]:
+    """The customer's main places, (text key, icon, address): header on wide screens, bottom bar on phones.
+
+    Four fit the bar at 360 px in every language; Уведомления (routes.NOTIFICATIONS) joins here when its
+    page exists: ("nav_notifications", "bell", routes.NOTIFICATIONS) before Поддержка.
+    """
+    return [
+        ("nav_parcels", "package", routes.PARCELS),
+        ("nav_statuses", "list-checks", routes.STATUSES),
+        ("nav_support", "life-buoy", get_settings().support_url),
+    ]
+
+
+def skip_link() -> rx.Component:
+    # The first stop of the Tab key. A fragment link before the scripts load; then it focuses <main> itself
+    # (no change of address, which the router would take for a navigation).
+    return rx.el.a(LocaleState.t["skip_to_content"], href="#content", class_name="skip-link",
+                   on_click=[rx.prevent_default, rx.set_focus("content")])
+
+
+def header(relocalize=None) -> rx.Component:
+    t = LocaleState.t
     return rx.el.header(
         rx.el.div(
-            link(rx.el.img(src="/icon-192.png", alt="", class_name="brand-icon"),
+            link(rx.el.img(src="/icon-192.png", alt="", width="32", height="32", class_name="brand-icon"),
                  rx.el.span("Marketu"), href=routes.PARCELS, aria_label="Marketu", class_name="brand"),
             rx.el.div(
                 # Phones get these in the bottom bar instead.
-                rx.el.div(
-                    nav_link(LocaleState.t["nav_statuses"], routes.STATUSES, "list-checks"),
-                    nav_link(LocaleState.t["nav_support"], get_settings().support_url, "life-buoy"),
-                    extra_nav if extra_nav is not None else rx.fragment(),
-                    class_name="header-nav",
-                ),
+                rx.el.nav(*[nav_link(t[key], href, name) for key, name, href in main_places()],
+                          aria_label=t["nav_main"], class_name="header-nav"),
                 language_switch(relocalize),
                 theme_toggle(),
+                account_menu(),
                 class_name="header-actions",
             ),
             class_name="header-inner",
@@ -60,36 +80,34 @@ def header(extra_nav: rx.Component | None = None, relocalize=None) -> rx.Compone
     )
 
 
-def bottom_item(label, icon_name: str, href: str | None = None, on_click=None) -> rx.Component:
-    content = (icon(icon_name, 20), rx.el.span(label))
-    if on_click is not None:
-        return rx.el.button(*content, type="button", on_click=on_click, class_name="bottom-nav-item")
-    return link(*content, href=href, class_name="bottom-nav-item")
+def bottom_item(label, icon_name: str, href: str) -> rx.Component:
+    return link(icon(icon_name, 20), rx.el.span(label), href=href, class_name="bottom-nav-item")
 
 
-def bottom_nav(signed_in_items: list[rx.Component] | None = None) -> rx.Component:
-    """Phones: the main destinations within thumb's reach."""
+def bottom_nav() -> rx.Component:
+    """Phones: the main places within thumb's reach (the account menu stays in the header)."""
     t = LocaleState.t
     return rx.el.nav(
-        *(signed_in_items or []),
-        bottom_item(t["nav_statuses"], "list-checks", routes.STATUSES),
-        bottom_item(t["nav_support"], "life-buoy", get_settings().support_url),
-        aria_label="Marketu",
+        *[bottom_item(t[key], name, href) for key, name, href in main_places()],
+        aria_label=t["nav_main"],
         class_name="bottom-nav",
     )
 
 
-def shell(*children: rx.Component, extra_nav: rx.Component | None = None,
-          mobile_items: list[rx.Component] | None = None, relocalize=None) -> rx.Component:
+def shell(*children: rx.Component, relocalize=None) -> rx.Component:
     """A page inside the shell: header, main content, footer, and on phones a bottom bar."""
     return rx.el.div(
-        header(extra_nav, relocalize),
+        skip_link(),
+        header(relocalize),
         rx.el.main(
             *children,
+            id="content",
+            tab_index=-1,  # the skip link's target takes the focus
             class_name="page-main",
             custom_attrs={"data-customer": SessionState.customer_key},  # the offline snapshot's owner
         ),
         rx.el.footer(rx.el.p(LocaleState.t["footer"]), class_name="site-footer"),
-        bottom_nav(mobile_items),
+        bottom_nav(),
+        document_lang(lang=LocaleState.lang),
         lang=LocaleState.lang,
     )

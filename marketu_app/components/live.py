@@ -5,18 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app import routes
+from marketu_app.components.ui import icon
 
 
 def live_toast(state) -> rx.Component:
-    # Keyed by a counter so that each new message replays the CSS fade (no client timer needed).
-    return rx.cond(
-        state.live_toast != "",
-        rx.box(
-            rx.callout(state.live_toast, icon="bell", color_scheme="grass", size="1", role="status",
-                       class_name="live-toast"),
-            key=state.live_toast_seq,
-            class_name="live-toast-wrap",
+    """An opaque toast in a status region that is always there (screen readers announce what appears in it)."""
+    return rx.el.div(
+        rx.cond(
+            state.live_toast != "",
+            # Keyed by a counter so that each new message replays the CSS fade (no client timer needed).
+            rx.el.div(icon("bell", 16), rx.el.span(state.live_toast), key=state.live_toast_seq,
+                      class_name="live-toast"),
         ),
+        role="status",
+        aria_live="polite",
+        class_name="live-toast-region",
     )
 
 

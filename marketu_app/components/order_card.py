@@ -60,13 +60,34 @@ def thumbnail(order, alt_prefix) -> rx.Component:
     )
 
 
+# Longer than this, a title may need more than the three lines it is clamped to (styles.css .order-title).
+LONG_TITLE = 80
+
+
+def _title(order, t) -> rx.Component:
+    """The product's title, wrapped inside the card and clamped; a long one gets a switch to show it all.
+
+    The switch is a checkbox styled as a link (styles.css): the whole title is in the page for screen
+    readers either way, and showing it needs no round trip.
+    """
+    return rx.el.div(
+        rx.el.h3(order.title, class_name="rt-Heading rt-r-size-3 order-title"),
+        rx.cond(
+            order.title.length() > LONG_TITLE,
+            rx.el.label(rx.el.input(type="checkbox", class_name="title-toggle-input"),
+                        rx.el.span(t["show_full_title"]), class_name="title-toggle"),
+        ),
+        class_name="order-title-wrap",
+    )
+
+
 def order_card(order, t, is_open, on_toggle) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
                 thumbnail(order, t["image_of"]),
                 rx.vstack(
-                    rx.heading(order.title, as_="h3", size="3"),
+                    _title(order, t),
                     rx.hstack(
                         rx.badge(order.marketplace, variant="outline", color_scheme="gray"),
                         rx.text(order.quantity, size="2"),
@@ -76,6 +97,7 @@ def order_card(order, t, is_open, on_toggle) -> rx.Component:
                     ),
                     spacing="1",
                     min_width="0",
+                    flex="1",
                 ),
                 spacing="3",
                 align="start",

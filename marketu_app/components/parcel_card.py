@@ -39,8 +39,9 @@ def parcel_card(card, details_label, open_label) -> rx.Component:
         ),
         rx.el.p(
             rx.el.span(method_icon(card.method_code), card.method, class_name="pc-method"),
+            # No-break spaces: a "·" or a number never ends a line apart from what follows.
             rx.cond(card.city != "", rx.el.span("· " + card.city)),
-            rx.el.span("· " + card.orders_count),
+            rx.el.span("·\u00a0" + card.orders_count),
             class_name="pc-meta",
         ),
         rx.el.progress(value=card.progress_pct, max=100, aria_label=card.progress, class_name="pc-progress"),

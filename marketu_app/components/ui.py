@@ -9,6 +9,7 @@ look is theirs (links, badges, headings), assets/styles.css for the rest.
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import VarData
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 LINK = "rt-Text rt-reset rt-Link rt-underline-auto"
@@ -55,3 +56,14 @@ def native_select(options: list[tuple[str, rx.Var | str]], *, value, on_change, 
                      aria_label=label, class_name="native-select"),
         class_name=f"native-select-wrap {class_name}".strip(),
     )
+
+
+def route_param(name: str) -> rx.Var:
+    """A dynamic route's parameter as the browser reads it (React Router): known at the first paint, before
+    the page's state arrives, and the same in the prerendered shell (see marketu_app/slow_line.py)."""
+    return rx.Var(
+        _js_expr=f"(routeParams[{name!r}] ?? '')",
+        _var_type=str,
+        _var_data=VarData(hooks={"const routeParams = useParams();": None},
+                          imports={"react-router": [rx.ImportVar(tag="useParams")]}),
+    ).to(str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -32,6 +33,17 @@ _PLURALS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+NBSP = "\u00a0"
+_DIGIT_SPACE = re.compile(r"(?<=\d) ")
+
+
+def keep_numbers_with_words(text: str) -> str:
+    """A number never ends a line apart from its word ("2 заказа", "28 нояб.", "3 шт."): no-break spaces.
+
+    The page's texts go through this (dates here, counts in views.py); messages (notify/) keep plain spaces."""
+    return _DIGIT_SPACE.sub(NBSP, text)
+
+
 def plural_word(word: str, n: int | float, locale: str) -> str:
     forms = _PLURALS[word].get(locale) or _PLURALS[word]["ru"]
     category = Locale.parse(locale).plural_form(n)
@@ -46,7 +58,7 @@ def count(n: int, word: str, locale: str) -> str:
 def short_date(value: date | datetime, locale: str) -> str:
     """`28 нояб.`; a datetime is shown as its Almaty day."""
     day = to_almaty(value).date() if isinstance(value, datetime) else value
-    return format_date(day, "d MMM", locale=locale)
+    return keep_numbers_with_words(format_date(day, "d MMM", locale=locale))
 
 
 def date_range(first: date, last: date, locale: str) -> str:
@@ -57,7 +69,7 @@ def date_range(first: date, last: date, locale: str) -> str:
 
 def date_time(value: datetime, locale: str, with_year: bool = False) -> str:
     pattern = "d MMM y, HH:mm" if with_year else "d MMM, HH:mm"
-    return format_datetime(to_almaty(value), pattern, tzinfo=ALMATY, locale=locale)
+    return keep_numbers_with_words(format_datetime(to_almaty(value), pattern, tzinfo=ALMATY, locale=locale))
 
 
 def ago(value: datetime, now: datetime, locale: str) -> str:
@@ -65,7 +77,7 @@ def ago(value: datetime, now: datetime, locale: str) -> str:
     delta = value - now
     if abs(delta) < timedelta(minutes=1):
         delta = timedelta(minutes=-1)
-    return format_timedelta(delta, add_direction=True, threshold=1.1, locale=locale)
+    return keep_numbers_with_words(format_timedelta(delta, add_direction=True, threshold=1.1, locale=locale))
 
 
 def money(amount: Decimal | None, currency: str | None, locale: str) -> str:
@@ -78,4 +90,4 @@ def weight(kg: Decimal | None, locale: str) -> str:
     if kg is None:
         return ""
     unit = {"ru": "кг", "kk": "кг", "en": "kg"}.get(locale, "кг")
-    return f"{format_decimal(kg, format='#,##0.##', locale=locale)} {unit}"
+    return f"{format_decimal(kg, format='#,##0.##', locale=locale)}{NBSP}{unit}"

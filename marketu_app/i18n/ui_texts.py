@@ -9,8 +9,10 @@ register({
     "filter_cancelled": ("Отменены", "Бас тартылған", "Cancelled"),
     "filter_all": ("Все", "Барлығы", "All"),
     "filter_label": ("Показать посылки", "Сәлемдемелерді көрсету", "Show parcels"),
-    "search_placeholder": ("Номер посылки, заказа, трек или товар", "Сәлемдеме, тапсырыс, трек нөмірі немесе тауар",
-                           "Parcel, order or track number, or product"),
+    "search_placeholder": ("Номер или товар", "Нөмір немесе тауар", "Number or product"),
+    "search_help": ("Номер посылки или заказа, трек-номер или название товара",
+                    "Сәлемдеме не тапсырыс нөмірі, трек нөмірі немесе тауар атауы",
+                    "Parcel or order number, track number or product name"),
     "search_label": ("Поиск посылок", "Сәлемдемелерді іздеу", "Search parcels"),
     "details": ("Подробнее", "Толығырақ", "Details"),
     "load_more": ("Показать ещё", "Тағы көрсету", "Show more"),
@@ -80,4 +82,5 @@ register({
     "image_of": ("Фото товара", "Тауар суреті", "Product photo"),
     "open_parcel": ("Открыть посылку", "Сәлемдемені ашу", "Open parcel"),
     "loading": ("Загрузка…", "Жүктелуде…", "Loading…"),
+    "show_full_title": ("Показать название полностью", "Атауын толық көрсету", "Show the full name"),
 })

@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app import routes
-from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.order_card import order_card
 from marketu_app.components.parcel_card import card_skeleton, eta_line
 from marketu_app.components.status_badge import status_badge
 from marketu_app.components.timeline import timeline
+from marketu_app.components.ui import heading, route_param
 from marketu_app.state.parcel import ParcelState
 
 
@@ -72,6 +72,7 @@ def _header(detail, t) -> rx.Component:
         ),
         size=rx.breakpoints(initial="2", md="3"),
         width="100%",
+        class_name="parcel-header",
     )
 
 
@@ -128,8 +129,9 @@ def parcel_page() -> rx.Component:
                 margin_bottom="0.5em"),
         rx.cond(
             ParcelState.loading,
-            rx.vstack(rx.heading(t["loading"], as_="h1", size="6", class_name="sr-only"), card_skeleton(),
-                      card_skeleton(), spacing="3", width="100%", aria_busy="true"),
+            # The number comes from the address: the shell says which parcel before its data arrives.
+            rx.el.div(heading(t["parcel"] + " " + route_param("number"), 1, "6", "parcel-loading-title"),
+                      card_skeleton(), card_skeleton(), class_name="page-stack", aria_busy="true"),
             rx.cond(
                 ParcelState.session_ended,
                 session_ended_notice(ParcelState),
@@ -143,5 +145,5 @@ def parcel_page() -> rx.Component:
             ),
         ),
         live_toast(ParcelState),
-        extra_nav=account_nav(), mobile_items=account_mobile_items(), relocalize=ParcelState.reload,
+        relocalize=ParcelState.reload,
     )

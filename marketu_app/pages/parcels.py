@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.parcel_card import card_skeleton, parcel_card
@@ -46,15 +45,21 @@ def _filters() -> rx.Component:
 
 
 def _search() -> rx.Component:
+    # A short hint that fits every width; what can be searched is said in full below the field.
     t = ParcelsState.t
-    return rx.input(
-        rx.input.slot(icon("search")),
-        placeholder=t["search_placeholder"],
-        aria_label=t["search_label"],
-        value=ParcelsState.search,
-        on_change=ParcelsState.set_search.debounce(300),
-        type="search",
-        size="3",
+    return rx.el.div(
+        rx.input(
+            rx.input.slot(icon("search")),
+            placeholder=t["search_placeholder"],
+            aria_label=t["search_label"],
+            aria_describedby="search-help",
+            value=ParcelsState.search,
+            on_change=ParcelsState.set_search.debounce(300),
+            type="search",
+            size="3",
+            class_name="search-input",
+        ),
+        rx.el.p(t["search_help"], id="search-help", class_name="search-help"),
         class_name="search",
     )
 
@@ -95,22 +100,26 @@ def _cards(t) -> rx.Component:
 def parcels_page() -> rx.Component:
     t = ParcelsState.t
     return shell(
-        rx.el.div(
+        rx.cond(
+            ParcelsState.session_ended,
+            # Only the news and the way back in: the cards are gone, the account is not empty.
             session_ended_notice(ParcelsState),
-            heading(t["parcels_title"], 1, "7"),
-            rx.el.div(_filters(), _search(), class_name="toolbar"),
-            rx.cond(
-                ParcelsState.loading,
-                rx.el.div(*[card_skeleton() for _ in range(6)], class_name="card-grid", aria_busy="true"),
-                _cards(t),
+            rx.el.div(
+                heading(t["parcels_title"], 1, "7"),
+                rx.el.div(_filters(), _search(), class_name="toolbar"),
+                rx.cond(
+                    ParcelsState.loading,
+                    rx.el.div(*[card_skeleton() for _ in range(6)], class_name="card-grid", aria_busy="true"),
+                    _cards(t),
+                ),
+                rx.cond(
+                    ParcelsState.has_more,
+                    rx.el.div(_button(t["load_more"], ParcelsState.load_more, "rt-variant-outline"),
+                              class_name="load-more"),
+                ),
+                class_name="page-stack",
             ),
-            rx.cond(
-                ParcelsState.has_more,
-                rx.el.div(_button(t["load_more"], ParcelsState.load_more, "rt-variant-outline"),
-                          class_name="load-more"),
-            ),
-            live_toast(ParcelsState),
-            class_name="page-stack",
         ),
-        extra_nav=account_nav(), mobile_items=account_mobile_items(), relocalize=ParcelsState.reload,
+        live_toast(ParcelsState),
+        relocalize=ParcelsState.reload,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketu_app.components.account_nav import account_mobile_items, account_nav
 from marketu_app.components.form_card import form_card, labelled_input
 from marketu_app.components.layout import shell
 from marketu_app.state.password import PasswordState
@@ -24,6 +23,4 @@ def password_page() -> rx.Component:
                           rx.callout(t["password_changed"], icon="check", color_scheme="grass", role="status",
                                      width="100%", class_name="password-done")),
         ),
-        extra_nav=account_nav(),
-        mobile_items=account_mobile_items(),
     )

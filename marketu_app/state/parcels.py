@@ -30,7 +30,7 @@ class ParcelsState(SessionState):
 
     @rx.var
     def empty_account(self) -> bool:
-        return not self.loading and not self.load_failed and self.account_total == 0
+        return not self.loading and not self.load_failed and not self.session_ended and self.account_total == 0
 
     @rx.var
     def nothing_found(self) -> bool:

@@ -141,6 +141,7 @@ def test_sign_out_wipes_the_snapshot(app_server, persistent):
     sign_in(page, app_server.url)
     wait_for_cards(page)
     page.wait_for_function(f"{SNAPSHOT_KEYS}.length > 0", timeout=10_000)
+    page.locator("header .account-menu summary").click()  # sign-out is in the account menu
     page.locator("header .sign-out").click()
     page.wait_for_url("**/login**")
     page.wait_for_function(f"{SNAPSHOT_KEYS}.length === 0", timeout=5_000)

@@ -30,6 +30,7 @@ def test_reload_keeps_the_session_and_sign_out_ends_it(app_server, page):
     page.reload()
     wait_for_cards(page)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "marketu_session")
+    page.locator("header .account-menu summary").click()  # sign-out is in the account menu
     page.get_by_role("button", name="Выйти").first.click()
     page.wait_for_url("**/login**")
     page.goto(app_server.url + "/")
