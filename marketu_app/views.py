@@ -22,6 +22,7 @@ from marketu_app.domain.statuses import (
     status_info,
 )
 from marketu_app.i18n import format as fmt
+from marketu_app.i18n.door import door_text
 from marketu_app.i18n.texts import text
 
 MILESTONES = (  # (journey index reached, text key), the highest that any order reached is shown
@@ -82,6 +83,8 @@ class ParcelCardView:
     eta_kind: str  # expected | late | arrived | none
     tracking: str
     updated: str
+    door: str = ""  # "доставка в Караганду: 3 – 6 дек."
+    door_kind: str = "none"  # expected | late | ready | none
 
 
 @dataclass
@@ -159,6 +162,7 @@ def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
     p = row.parcel
     progress, pct, stage_label, stage_color = _progress(row, locale)
     eta, eta_kind = eta_text(row.eta, locale)
+    door, door_kind = door_text(row.door, p.recipient_city, locale)
     count = row.order_count or len(row.orders)
     return ParcelCardView(
         number=p.number,
@@ -174,6 +178,8 @@ def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
         eta=eta,
         eta_kind=eta_kind,
         tracking=_tracking(row, locale),
+        door=door,
+        door_kind=door_kind,
         updated=f"{text('updated', locale)} {fmt.date_time(p.last_activity_at, locale)}",
     )
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from marketu_app.api.schemas import (
     CourierEventOut,
+    DoorOut,
     EmsEventOut,
     EtaOut,
     OrderOut,
@@ -24,6 +25,15 @@ def _eta_out(eta) -> EtaOut | None:
     return EtaOut(expected=eta.expected.isoformat(), earliest=eta.earliest.isoformat(),
                   latest=eta.latest.isoformat(), late=eta.late,
                   arrived=eta.arrived.isoformat() if eta.arrived else None)
+
+
+def _door_out(door) -> DoorOut | None:
+    if door is None:
+        return None
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return DoorOut(method=door.method, destination=door.dest or None, expected=iso(door.expected),
+                   earliest=iso(door.earliest), latest=iso(door.latest), late_days=door.late_days,
+                   ready=iso(door.ready), delivered=iso(door.delivered))
 
 
 def _order_out(order: Order, customer_external_id: str, parcel_number: str | None,
@@ -84,4 +94,5 @@ def parcel_out(session: Session, parcel: Parcel) -> ParcelOut:
         ems_events=[EmsEventOut(code=e.code, group=e.group, text=e.text_ru, at=e.at, place=e.place)
                     for e in ems.events],
         ems_last_checked_at=ems.last_checked_at, ems_last_error=ems.last_error,
+        door=_door_out(eta_source.door_eta(parcel, [(o, histories[o.id]) for o in orders], courier, ems.events)),
     )

@@ -63,6 +63,19 @@ class EtaOut(BaseModel):
     arrived: str | None = None  # ISO date, once the order (or the whole parcel) is in Almaty
 
 
+class DoorOut(BaseModel):
+    """Delivery to the recipient: the median date and its P10-P90 range, or the day it happened."""
+
+    method: str  # the parcel's delivery method
+    destination: str | None  # EMS: the recipient's city as a destination key ("karaganda"), else null
+    expected: str  # ISO date
+    earliest: str
+    latest: str
+    late_days: int  # days past the range promised when the parcel entered its current stage
+    ready: str | None = None  # pickup: ISO date it was ready at the office
+    delivered: str | None = None  # ISO date it reached the recipient
+
+
 class OrderOut(BaseModel):
     order_number: str
     customer_id: str
@@ -109,6 +122,7 @@ class ParcelOut(BaseModel):
     ems_events: list[EmsEventOut]
     ems_last_checked_at: datetime | None
     ems_last_error: str | None
+    door: DoorOut | None = None  # added field: delivery to the door (null: no orders, all cancelled, or returned)
 
 
 class EventRecorded(BaseModel):

@@ -20,6 +20,14 @@ def eta_line(text, kind) -> rx.Component:
     )
 
 
+def door_line(text, kind) -> rx.Component:
+    """Delivery to the recipient (marketu_app.i18n.door); nothing once delivered."""
+    return rx.cond(
+        text != "",
+        rx.el.p(rx.icon("house", size=16, aria_hidden="true"), rx.el.span(text), class_name="door door-" + kind),
+    )
+
+
 def method_icon(code) -> rx.Component:
     return rx.match(
         code,
@@ -47,6 +55,7 @@ def parcel_card(card, details_label, open_label) -> rx.Component:
         rx.el.progress(value=card.progress_pct, max=100, aria_label=card.progress, class_name="pc-progress"),
         rx.el.p(card.progress, class_name="progress-text"),
         eta_line(card.eta, card.eta_kind),
+        door_line(card.door, card.door_kind),
         rx.cond(
             card.tracking != "",
             rx.el.p(rx.icon("map-pin", size=16, aria_hidden="true"), rx.el.span(card.tracking),

@@ -35,6 +35,7 @@ class ParcelRow:
     courier_events: list[CourierEvent] = field(default_factory=list)  # oldest first
     latest_ems: object | None = None  # tracking.TimelineEvent
     eta: object | None = None
+    door: object | None = None  # eta_source.DoorEta: delivery to the recipient
 
 
 @dataclass
@@ -153,7 +154,10 @@ def _fill(session: Session, rows: list[ParcelRow], now: datetime | None) -> None
         by_id[event.parcel_id].courier_events.append(event)
         by_id[event.parcel_id].latest_courier = event
     ems_parcels = [r.parcel for r in rows if r.parcel.ems_track_number]
-    if ems_parcels:
-        latest = tracking.latest_ems_events(session, [p.id for p in ems_parcels])
-        for pid, event in latest.items():
-            by_id[pid].latest_ems = event
+    ems = tracking.ems_events_by_parcel(session, [p.id for p in ems_parcels]) if ems_parcels else {}
+    for pid, events in ems.items():
+        if events:
+            by_id[pid].latest_ems = events[-1]
+    for row in rows:
+        row.door = eta_source.door_eta(row.parcel, [(o.order, o.history) for o in row.orders], row.courier_events,
+                                       ems.get(row.parcel.id, ()), now)

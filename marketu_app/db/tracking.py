@@ -102,8 +102,8 @@ def ems_timeline(session: Session, parcel: Parcel) -> EmsTimeline:
                        registered=bool(state and state.registered) or bool(rows))
 
 
-def latest_ems_events(session: Session, parcel_ids: list[int]) -> dict[int, TimelineEvent]:
-    """For parcel cards: each parcel's latest EMS event (after undo), in one query."""
+def ems_events_by_parcel(session: Session, parcel_ids: list[int]) -> dict[int, list[TimelineEvent]]:
+    """Each parcel's current EMS timeline (after undo), in one query."""
     if not parcel_ids:
         return {}
     rows = session.exec(
@@ -115,12 +115,7 @@ def latest_ems_events(session: Session, parcel_ids: list[int]) -> dict[int, Time
     for pid, ev in rows:
         by_parcel.setdefault(pid, []).append(_raw(ev))
     dictionary = status_dictionary(session) if by_parcel else {}
-    result = {}
-    for pid, raw in by_parcel.items():
-        events = customer_events(normalise(raw, dictionary))
-        if events:
-            result[pid] = _view(events[-1])
-    return result
+    return {pid: [_view(e) for e in customer_events(normalise(raw, dictionary))] for pid, raw in by_parcel.items()}
 
 
 def request_refresh(session: Session, parcel: Parcel, now: datetime) -> bool:

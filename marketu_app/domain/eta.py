@@ -473,40 +473,58 @@ def estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
     return cache[key]
 
 
-def _estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
-    """The ETA of one order at `now` (pure: everything it needs is in `stats` and `journey`)."""
+@dataclass(frozen=True)
+class Arrival:
+    """When an order reaches Almaty: `spread` days after `base` (float days), or at `base` if `spread` is None."""
+
+    base: float
+    spread: Spread | None
+    stage_start: float | None = None  # when the current stage began (None: not paid or arrived)
+
+
+def arrival(stats: EtaStats, journey: Journey, now: datetime, promise: bool = False) -> Arrival | None:
+    """The distribution of the order's arrival in Almaty seen at `now` (None: cancelled).
+
+    `promise`: as it was estimated, unconditionally, at the start of the current stage.
+    """
     current = _current(journey)
     if current is None or current is S.CANCELLED:
         return None
     events = _sorted_events(journey)
     if journey_index(current) >= JOURNEY.index(ARRIVAL):
         reached = _reach(events, JOURNEY.index(ARRIVAL))
-        if reached is None:
-            return None
-        day = almaty_date(from_days(reached))
-        return Eta(day, day, day, False, arrived=day)
+        return None if reached is None else Arrival(reached, None)
     t_now = to_days(now)
-    today = almaty_date(now)
     profile = stats.profile(journey.marketplace)
     if current is S.NOT_PAID:  # "if paid now"
-        earliest, expected, latest = _dates(t_now, _spread(profile, 0, t_now, None), today)
-        return Eta(expected, earliest, latest, False)
+        return Arrival(t_now, _spread(profile, 0, t_now, None))
     k = STAGES.index(current)
     start = _reach(events, JOURNEY.index(current))
     start = t_now if start is None else start
-    if start >= t_now:  # an event a little in the future: predict from it
-        base, elapsed, origin = start, 0.0, 0.0
-    else:
-        # Counted from the last 3-hour step since the stage began, so that the dates do not
-        # flicker between two reads seconds apart (bins are aligned with the stage's start).
-        elapsed = _stage_time(k, start, t_now)
-        origin = math.floor(elapsed / STEP) * STEP
-        base = t_now - (elapsed - origin)
-    earliest, expected, latest = _dates(base, _spread(profile, k, base, elapsed, origin), today)
+    if start >= t_now or promise:  # an event a little in the future: predict from it
+        return Arrival(start, _spread(profile, k, start, None), start)
+    # Counted from the last 3-hour step since the stage began, so that the dates do not
+    # flicker between two reads seconds apart (bins are aligned with the stage's start).
+    elapsed = _stage_time(k, start, t_now)
+    origin = math.floor(elapsed / STEP) * STEP
+    base = t_now - (elapsed - origin)
+    return Arrival(base, _spread(profile, k, base, elapsed, origin), start)
+
+
+def _estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
+    """The ETA of one order at `now` (pure: everything it needs is in `stats` and `journey`)."""
+    seen = arrival(stats, journey, now)
+    if seen is None:
+        return None
+    if seen.spread is None:
+        day = almaty_date(from_days(seen.base))
+        return Eta(day, day, day, False, arrived=day)
+    t_now, today = to_days(now), almaty_date(now)
+    earliest, expected, latest = _dates(seen.base, seen.spread, today)
     late = False
-    if start < t_now:
-        promised = _dates(start, _spread(profile, k, start, None), almaty_date(from_days(start)))[2]
-        late = today > promised
+    if seen.stage_start is not None and seen.stage_start < t_now:
+        promised = arrival(stats, journey, now, promise=True)
+        late = today > _dates(promised.base, promised.spread, almaty_date(from_days(promised.base)))[2]
     return Eta(expected, earliest, latest, late)
 
 

@@ -24,6 +24,11 @@ _PLURALS: dict[str, dict[str, dict[str, str]]] = {
         "kk": {"one": "сәлемдеме", "other": "сәлемдеме"},
         "en": {"one": "parcel", "other": "parcels"},
     },
+    "day": {
+        "ru": {"one": "день", "few": "дня", "many": "дней", "other": "дня"},
+        "kk": {"one": "күн", "other": "күн"},
+        "en": {"one": "day", "other": "days"},
+    },
     # "из N заказов": the genitive after a number
     "of_orders": {
         "ru": {"one": "заказа", "few": "заказов", "many": "заказов", "other": "заказа"},

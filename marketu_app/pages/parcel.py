@@ -8,7 +8,7 @@ from marketu_app import routes
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.order_card import order_card
-from marketu_app.components.parcel_card import card_skeleton, eta_line
+from marketu_app.components.parcel_card import card_skeleton, door_line, eta_line
 from marketu_app.components.status_badge import status_badge
 from marketu_app.components.timeline import timeline
 from marketu_app.components.ui import heading, route_param
@@ -58,6 +58,7 @@ def _header(detail, t) -> rx.Component:
             rx.progress(value=card.progress_pct, width="100%", aria_label=card.progress),
             rx.text(card.progress, size="2"),
             eta_line(card.eta, card.eta_kind),
+            door_line(card.door, card.door_kind),
             rx.grid(
                 _fact(t["recipient"], detail.recipient),
                 _fact("", detail.address),
