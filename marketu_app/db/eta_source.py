@@ -1,4 +1,4 @@
-"""ETA for orders and parcels (Almaty and the door): learned statistics cached in the process, refreshed in the background.
+"""ETA for orders and parcels (Almaty and the door): learned statistics cached, refreshed in the background.
 
 `refresh_stats` reads the recent history in one query and learns (marketu_app.domain.eta);
 `stats_refresher` does it every REFRESH_MINUTES and just after Almaty midnight, as a Reflex
@@ -219,5 +219,6 @@ def door_eta(parcel: Parcel, orders_with_histories: Iterable[tuple[Order, Sequen
     return door.estimate_door(current_door_stats(), current_stats(), facts, now or utcnow())
 
 
-__all__ = ["DoorEta", "door_eta", "load_door_facts", "current_door_stats", "Eta", "order_eta", "parcel_eta", "etas_for_orders", "refresh_stats", "stats_refresher",
+__all__ = ["DoorEta", "door_eta", "load_door_facts", "current_door_stats",
+           "Eta", "order_eta", "parcel_eta", "etas_for_orders", "refresh_stats", "stats_refresher",
            "current_stats", "clear_cache", "load_journeys", "REFRESH_MINUTES"]
