@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable, Sequence
 
+import numpy
+
 from marketu_app.domain import destinations
 from marketu_app.domain.eta import (
     STEP,
@@ -108,18 +110,23 @@ class DoorFacts:
     returned: bool = False
 
 
-def _status_of(j: Journey) -> OrderStatus | None:
-    if j.status:
-        return OrderStatus(j.status)
-    if not j.events:
+_INDEX = {st.value: journey_index(st) for st in OrderStatus}
+_AT = {st: journey_index(st) for st in (S.AT_ALMATY_WAREHOUSE, S.PACKED, S.SENT_TO_RECIPIENT, S.DELIVERED)}
+
+
+def _milestones(j: Journey) -> dict[OrderStatus, float | None] | None:
+    """When the order first reached Almaty, packed, sent, delivered (or later); None: cancelled or empty."""
+    timed = [(_INDEX[s], to_days(at)) for s, at in j.events]
+    if not timed:
         return None
-    return OrderStatus(max(j.events, key=lambda e: to_days(e[1]))[0])
-
-
-def _reach(j: Journey, status: OrderStatus) -> float | None:
-    index = journey_index(status)
-    times = [to_days(at) for s, at in j.events if journey_index(s) >= index]
-    return min(times) if times else None
+    if j.status:
+        current = _INDEX[j.status]
+    else:
+        current = max(range(len(timed)), key=lambda i: (timed[i][1], i))
+        current = timed[current][0]
+    if current < 0:
+        return None
+    return {st: min((t for i, t in timed if i >= index), default=None) for st, index in _AT.items()}
 
 
 def _all(values: list[float | None]) -> float | None:
@@ -144,12 +151,11 @@ def parcel_facts(method: str, city: str | None, journeys: Iterable[Journey],
         return tuple((c, at) for c, at in events if to_days(at) <= cut)
 
     orders = [Journey(j.marketplace, seen(j.events)) if now is not None else j for j in journeys]
-    live = tuple(j for j in orders if j.events and _status_of(j) not in (None, S.CANCELLED))
+    reached = [(j, _milestones(j)) for j in orders]
+    reached = [(j, m) for j, m in reached if m is not None]
+    live = tuple(j for j, _ in reached)
     courier, ems = seen(courier), seen(ems)
-    arrived = _all([_reach(j, S.AT_ALMATY_WAREHOUSE) for j in live])
-    packed = _all([_reach(j, S.PACKED) for j in live])
-    sent = _all([_reach(j, S.SENT_TO_RECIPIENT) for j in live])
-    delivered = _all([_reach(j, S.DELIVERED) for j in live])
+    arrived, packed, sent, delivered = (_all([m[st] for _, m in reached]) for st in _AT)
     returned = False
     leg_start = None
     if method == M.KAZAKHSTAN.value:
@@ -191,6 +197,7 @@ class DoorStats:
     dists: dict[str, StageDist]  # pack, send, handover, courier, "transit:<dest>", "transit:*"
     learned_at: datetime | None = None
     _priors: dict[str, StageDist] = field(default_factory=dict, repr=False, compare=False)
+    _tails: dict[tuple[str, ...], list[float]] = field(default_factory=dict, repr=False, compare=False)
     _estimates: dict = field(default_factory=dict, repr=False, compare=False)
 
     def stage(self, key: str) -> StageDist:
@@ -258,26 +265,25 @@ class DoorEta:
 
 
 def _later(stats: DoorStats, stages: Sequence[str]) -> list[float]:
-    out = [1.0]
-    for s in stages:
-        d = stats.stage(s)
-        out = _convolve(out, _bins(zip(d.values, d.weights)))
-    return out
+    """The binned sum of these stages' durations (remembered: the same chains come again and again)."""
+    key = tuple(stages)
+    if key not in stats._tails:
+        out = [1.0]
+        for s in stages:
+            d = stats.stage(s)
+            out = _convolve(out, _bins(zip(d.values, d.weights)))
+        stats._tails[key] = out
+    return stats._tails[key]
 
 
 def _arrival_dist(stats, journeys: Sequence[Journey], now: datetime, base: float, promise: bool) -> list[float]:
     """The parcel's Almaty arrival (its last order's), binned from `base`: comonotone maximum."""
     seen = [arrival(stats, j, now, promise) for j in journeys]
     seen = [a for a in seen if a is not None]
-    out = [0.0] * 1
-    for i in range(QUANTILES):
-        q = (i + 0.5) / QUANTILES
-        t = max(a.base + (a.spread.quantile(q) if a.spread is not None else 0.0) for a in seen)
-        b = max(0, int(round((t - base) / STEP)))
-        if b >= len(out):
-            out.extend([0.0] * (b + 1 - len(out)))
-        out[b] += 1.0 / QUANTILES
-    return out
+    qs = (numpy.arange(QUANTILES) + 0.5) / QUANTILES
+    t = numpy.max([a.base + (a.spread.quantiles(qs) if a.spread is not None else 0.0) + 0 * qs for a in seen], axis=0)
+    b = numpy.maximum(0, numpy.rint((t - base) / STEP).astype(int))
+    return (numpy.bincount(b) / QUANTILES).tolist()
 
 
 def _current(f: DoorFacts) -> tuple[int, float] | None:
@@ -325,9 +331,9 @@ def _estimate_door(door: DoorStats, almaty: EtaStats, f: DoorFacts, now: datetim
         elapsed = max(0.0, t_now - start)
         origin = math.floor(elapsed / STEP) * STEP  # 3-hour steps, as for the Almaty ETA
         base = t_now - (elapsed - origin)
-        dist = _convolve(_bins(d.remaining(elapsed, origin)), later)
+        dist = _convolve(d.remaining_bins(elapsed, origin), later)
         earliest, expected, latest = _dates(base, Spread(dist), today)
-        promised = _convolve(_bins(d.remaining(0.0)), later)
+        promised = _convolve(d.remaining_bins(0.0), later)
         promised_latest = _dates(start, Spread(promised), almaty_date(from_days(start)))[2]
     late_days = max(0, (today - promised_latest).days)
     return DoorEta(f.method, f.dest, expected, earliest, latest, late_days)

@@ -46,6 +46,7 @@ import bisect
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy
@@ -161,13 +162,32 @@ class StageDist:
                 return v
         return self.values[-1]
 
-    def elapsed_cap(self) -> float:
-        """Elapsed time beyond which the history says little: P95, and at least 3 values above it."""
+    @cached_property
+    def _arrays(self) -> tuple[numpy.ndarray, numpy.ndarray]:
+        return numpy.asarray(self.values, float), numpy.asarray(self.weights, float)
+
+    def remaining_bins(self, elapsed: float, origin: float | None = None) -> list[float]:
+        """`remaining` binned on the grid (as `_bins` would), with numpy: learned stages have thousands of values."""
+        e = min(max(elapsed, 0.0), self.elapsed_cap())
+        o = e if origin is None else min(max(origin, 0.0), e)
+        values, weights = self._arrays
+        keep = values > e
+        if not keep.any():
+            return [1.0]
+        out = numpy.bincount(numpy.rint((values[keep] - o) / STEP).astype(int), weights=weights[keep])
+        return (out / weights[keep].sum()).tolist()
+
+    @cached_property
+    def _cap(self) -> float:
         cap = self.quantile(1.0 - TAIL_MASS)
         positive = [v for v in self.values if v > 0]
         if len(positive) >= 4:
             cap = min(cap, positive[-4])
         return max(0.0, cap - 1e-9)
+
+    def elapsed_cap(self) -> float:
+        """Elapsed time beyond which the history says little: P95, and at least 3 values above it."""
+        return self._cap
 
     def remaining(self, elapsed: float, origin: float | None = None) -> list[tuple[float, float]]:
         """The conditional distribution of the time left given `elapsed`: [(days, weight)].
@@ -223,10 +243,10 @@ def default_dist(stage: OrderStatus, points: int = 24) -> StageDist:
 
 def _bins(pairs: Iterable[tuple[float, float]]) -> list[float]:
     pairs = list(pairs)
-    out = [0.0] * (int(round(max(v for v, _ in pairs) / STEP)) + 1)
-    for v, w in pairs:
-        out[int(round(v / STEP))] += w
-    return out
+    values = numpy.fromiter((v for v, _ in pairs), float, len(pairs))
+    weights = numpy.fromiter((w for _, w in pairs), float, len(pairs))
+    # Python's round() halves to even; rint does too, so the bins are the same as before.
+    return numpy.bincount(numpy.rint(values / STEP).astype(int), weights=weights).tolist()
 
 
 def _convolve(a: list[float], b: list[float]) -> list[float]:
@@ -252,6 +272,15 @@ class Spread:
         frac = (q - below) / self.dist[i] if self.dist[i] > 0 else 0.5
         return max(0.0, (i - 0.5 + min(max(frac, 0.0), 1.0)) * STEP)
 
+    def quantiles(self, qs: numpy.ndarray) -> numpy.ndarray:
+        """`quantile` for many q at once."""
+        cum, dist = numpy.asarray(self.cum), numpy.asarray(self.dist)
+        i = numpy.minimum(numpy.searchsorted(cum, qs - 1e-12, side="left"), len(cum) - 1)
+        below = numpy.where(i > 0, cum[numpy.maximum(i - 1, 0)], 0.0)
+        p = dist[i]
+        frac = numpy.where(p > 0, (qs - below) / numpy.where(p > 0, p, 1.0), 0.5)
+        return numpy.maximum(0.0, (i - 0.5 + numpy.clip(frac, 0.0, 1.0)) * STEP)
+
     def cdf(self, x: float) -> float:
         pos = x / STEP + 0.5
         i = math.floor(pos)
@@ -274,7 +303,7 @@ class Profile:
 
     def __post_init__(self) -> None:
         binned = [_bins(zip(d.values, d.weights)) for d in self.stages]
-        self.entered = [_bins(StageDist.remaining(d, 0.0)) for d in self.stages]
+        self.entered = [d.remaining_bins(0.0) for d in self.stages]
         self.pause_tail = [[1.0] for _ in range(len(STAGES) + 1)]
         for k in range(SHIP - 1, -1, -1):
             self.pause_tail[k] = _convolve(binned[k], self.pause_tail[k + 1])
@@ -345,24 +374,37 @@ def _reach(events: list[tuple[int, float]], index: int) -> float | None:
     return min(times) if times else None
 
 
+_INDEX = {s.value: journey_index(s) for s in OrderStatus}
+
+
 def stage_observations(journey: Journey, now: float, since: float) -> list[tuple[int, float, bool]]:
     """(stage, duration, completed) of the stages that started in [since, now)."""
-    visible = [(s, at) for s, at in journey.events if to_days(at) <= now]
-    if not visible or _current(Journey(journey.marketplace, tuple(visible))) is S.CANCELLED:
+    # Each event's time converted once: this runs for every order at every refresh.
+    visible = [(_INDEX[s], t) for s, t in ((s, to_days(at)) for s, at in journey.events) if t <= now]
+    if not visible:
         return []
-    events = [(i, t) for i, t in _sorted_events(journey) if t <= now]
-    if not events:
+    latest = max(range(len(visible)), key=lambda i: (visible[i][1], i))  # ties: the later-listed one
+    if visible[latest][0] < 0:  # cancelled
         return []
-    first = min(i for i, _ in events)
+    reach = [math.inf] * (len(JOURNEY) + 1)  # reach[i]: first time at journey position i or later
+    for i, t in visible:
+        if i >= 0 and t < reach[i]:
+            reach[i] = t
+    known = [i for i, _ in visible if i >= 0]
+    if not known:
+        return []
+    first = min(known)
+    for i in range(len(JOURNEY) - 1, -1, -1):
+        reach[i] = min(reach[i], reach[i + 1])
     out = []
     for k, stage in enumerate(STAGES):
         index = JOURNEY.index(stage)
         if first > index:  # entered the history past this stage: its start is unknown
             continue
-        start, end = _reach(events, index), _reach(events, index + 1)
-        if start is None or not since <= start < now:
+        start, end = reach[index], reach[index + 1]
+        if start == math.inf or not since <= start < now:
             continue
-        if end is not None:
+        if end != math.inf:
             out.append((k, _stage_time(k, start, end), True))
         else:
             out.append((k, _stage_time(k, start, now), False))
@@ -415,7 +457,7 @@ def _spread(profile: Profile, k: int, base: float, elapsed: float | None, origin
     if elapsed is None:
         rem = profile.entered[k]
     else:
-        rem = _bins(profile.stages[k].remaining(elapsed, origin))
+        rem = profile.stages[k].remaining_bins(elapsed, origin)
     if k == SHIP:
         return Spread(rem)
     pause = _convolve(rem, profile.pause_tail[k + 1])
