@@ -46,6 +46,7 @@ from marketu_app.domain.eta import (
     arrival,
     from_days,
     kaplan_meier,
+    mix,
     to_days,
 )
 from marketu_app.domain.statuses import DeliveryMethod, OrderStatus, journey_index
@@ -82,15 +83,6 @@ def _uniform(low: float, high: float, source: str, points: int = 24) -> StageDis
 def prior(dest: str) -> StageDist:
     low, high = destinations.road_days(dest)
     return _uniform(low - WIDEN[0], high + WIDEN[1], "prior")
-
-
-def _mix(own: StageDist, other: StageDist, own_weight: float) -> StageDist:
-    masses: dict[float, float] = {}
-    for d, w in ((own, own_weight), (other, 1.0 - own_weight)):
-        for v, p in zip(d.values, d.weights):
-            masses[v] = masses.get(v, 0.0) + w * p
-    values = tuple(sorted(masses))
-    return StageDist(values, tuple(masses[v] for v in values), own.n, "mixed")
 
 
 # ---------------------------------------------------------------- what has happened to a parcel
@@ -244,7 +236,8 @@ def learn_door_stats(parcels: Iterable[DoorFacts], now: datetime, window_days: i
         dest = stage.split(":", 1)[1] if stage.startswith(TRANSIT + ":") else None
         if dest is not None and dest != POOLED and d.n < min_samples:
             # Few parcels there yet: their own times, weighed against the road-time prior.
-            dists[stage] = _mix(d, prior(dest), d.n / (d.n + PRIOR_WEIGHT))
+            mixed = mix(d, prior(dest), d.n / (d.n + PRIOR_WEIGHT))
+            dists[stage] = StageDist(mixed.values, mixed.weights, d.n, "mixed")
         elif d.n >= min_samples or dest is not None and dest != POOLED:
             dists[stage] = d
     return DoorStats(dists, from_days(t_now))

@@ -69,6 +69,8 @@ DEFAULT_STAGE_DAYS: dict[OrderStatus, tuple[float, float]] = {
     S.SHIPPED_FROM_CHINA: (6.0, 18.0),
 }
 DEFAULT_WINDOW_DAYS = 120
+RECENT_DAYS: float | None = None  # a recent period that follows changes of regime (see learn_stats); off
+RECENT_WEIGHT = 0.5
 MIN_MARKETPLACE_SAMPLES = 40
 MIN_POOLED_SAMPLES = 20
 TAIL_MASS = 0.05  # past the P95 of a stage, the order is treated as being at its P95
@@ -233,6 +235,42 @@ def kaplan_meier(observations: Sequence[tuple[float, bool]], source: str) -> Sta
     return StageDist(values, tuple(masses[v] for v in values), completed, source)
 
 
+def kaplan_meier_recent(observations: Sequence[tuple[float, bool, float]], source: str) -> StageDist | None:
+    """Product-limit estimate of what the recent period shows ("period analysis"): (duration, completed, entry).
+
+    An observation is at risk only from `entry` (its duration when the period began) on, and one
+    that ended before the period is left out: the hazard at each duration is the one seen lately.
+    """
+    obs = [(d, c, e) for d, c, e in observations if d >= e]
+    if not obs:
+        return None
+    dur = numpy.array([o[0] for o in obs])
+    done = numpy.array([o[1] for o in obs], bool)
+    entry = numpy.sort(numpy.array([o[2] for o in obs]))
+    if not done.any():
+        return None
+    times, deaths = numpy.unique(dur[done], return_counts=True)
+    at_risk = numpy.searchsorted(entry, times, side="right") - numpy.searchsorted(numpy.sort(dur), times, side="left")
+    hazard = numpy.minimum(1.0, deaths / numpy.maximum(at_risk, 1))
+    survival = numpy.concatenate(([1.0], numpy.cumprod(1.0 - hazard)))
+    masses = survival[:-1] * hazard
+    values, weights = times.tolist(), masses.tolist()
+    if survival[-1] > 1e-9:  # still running beyond every completion: past the last one
+        values.append(max(float(dur.max()), values[-1]) * 1.25)
+        weights.append(float(survival[-1]))
+    return StageDist(tuple(values), tuple(weights), int(done.sum()), source)
+
+
+def mix(a: StageDist, b: StageDist, weight_a: float) -> StageDist:
+    """The mixture `weight_a` a + (1 - weight_a) b (n and source of a)."""
+    masses: dict[float, float] = {}
+    for d, w in ((a, weight_a), (b, 1.0 - weight_a)):
+        for v, p in zip(d.values, d.weights):
+            masses[v] = masses.get(v, 0.0) + w * p
+    values = tuple(sorted(masses))
+    return StageDist(values, tuple(masses[v] for v in values), a.n, a.source)
+
+
 def default_dist(stage: OrderStatus, points: int = 24) -> StageDist:
     low, high = DEFAULT_STAGE_DAYS[stage]
     values = tuple(low + (high - low) * (i + 0.5) / points for i in range(points))
@@ -379,6 +417,11 @@ _INDEX = {s.value: journey_index(s) for s in OrderStatus}
 
 def stage_observations(journey: Journey, now: float, since: float) -> list[tuple[int, float, bool]]:
     """(stage, duration, completed) of the stages that started in [since, now)."""
+    return [o[:3] for o in _observations(journey, now, since, now)]
+
+
+def _observations(journey: Journey, now: float, since: float, recent: float) -> list[tuple[int, float, bool, float]]:
+    """(stage, duration, completed, entry): `entry` is how far into the stage it was at `recent` (0 if later)."""
     # Each event's time converted once: this runs for every order at every refresh.
     visible = [(_INDEX[s], t) for s, t in ((s, to_days(at)) for s, at in journey.events) if t <= now]
     if not visible:
@@ -404,35 +447,59 @@ def stage_observations(journey: Journey, now: float, since: float) -> list[tuple
         start, end = reach[index], reach[index + 1]
         if start == math.inf or not since <= start < now:
             continue
+        entry = _stage_time(k, start, recent) if start < recent else 0.0
         if end != math.inf:
-            out.append((k, _stage_time(k, start, end), True))
+            out.append((k, _stage_time(k, start, end), True, entry))
         else:
-            out.append((k, _stage_time(k, start, now), False))
+            out.append((k, _stage_time(k, start, now), False, entry))
     return out
 
 
 def learn_stats(journeys: Iterable[Journey], now: datetime, window_days: int = DEFAULT_WINDOW_DAYS,
                 min_marketplace: int = MIN_MARKETPLACE_SAMPLES,
-                min_pooled: int = MIN_POOLED_SAMPLES) -> EtaStats:
+                min_pooled: int = MIN_POOLED_SAMPLES, recent_days: float | None = RECENT_DAYS,
+                recent_weight: float = RECENT_WEIGHT) -> EtaStats:
+    """Stage distributions from the window; where the last `recent_days` hold enough completions, from them.
+
+    The recent period ("period analysis", `kaplan_meier_recent`) follows a change of regime (a
+    slower customs, a sale's backlog) within days, where the whole window would take months.
+    """
     t_now = to_days(now)
     since = t_now - window_days
-    per_group: dict[str, list[list[tuple[float, bool]]]] = {}
-    pooled: list[list[tuple[float, bool]]] = [[] for _ in STAGES]
+    recent = t_now - recent_days if recent_days else t_now
+    per_group: dict[str, list[list[tuple[float, bool, float]]]] = {}
+    pooled: list[list[tuple[float, bool, float]]] = [[] for _ in STAGES]
     for journey in journeys:
         group = (journey.marketplace or "").strip().lower()
-        for k, duration, done in stage_observations(journey, t_now, since):
-            per_group.setdefault(group, [[] for _ in STAGES])[k].append((duration, done))
-            pooled[k].append((duration, done))
-    pooled_dists = []
+        for k, duration, done, entry in _observations(journey, t_now, since, recent):
+            per_group.setdefault(group, [[] for _ in STAGES])[k].append((duration, done, entry))
+            pooled[k].append((duration, done, entry))
+
+    def learn(obs: list[tuple[float, bool, float]], source: str, minimum: int,
+              lately_only: bool = False) -> StageDist | None:
+        window = kaplan_meier([(duration, done) for duration, done, _ in obs], source)
+        if recent_days:
+            lately = kaplan_meier_recent(obs, source)
+            if lately is not None and lately.n >= minimum:
+                return lately if recent_weight >= 1 or window is None else mix(lately, window, recent_weight)
+        if lately_only:
+            return None
+        return window if window is not None and window.n >= minimum else None
+
+    pooled_dists, pooled_lately = [], []
     for k, stage in enumerate(STAGES):
-        d = kaplan_meier(pooled[k], POOLED)
-        pooled_dists.append(d if d is not None and d.n >= min_pooled else default_dist(stage))
+        lately = learn(pooled[k], POOLED, min_pooled, lately_only=True)
+        d = lately or learn(pooled[k], POOLED, min_pooled)
+        pooled_dists.append(d if d is not None else default_dist(stage))
+        pooled_lately.append(lately is not None)
     dists: dict[str, tuple[StageDist, ...]] = {POOLED: tuple(pooled_dists)}
     for group, stages in per_group.items():
         own = []
         for k in range(len(STAGES)):
-            d = kaplan_meier(stages[k], group)
-            own.append(d if d is not None and d.n >= min_marketplace else pooled_dists[k])
+            # A marketplace's own recent history, else everybody's recent one (a change of regime
+            # matters more than a marketplace's habits), else its own window, else everybody's.
+            d = learn(stages[k], group, min_marketplace, lately_only=pooled_lately[k])
+            own.append(d if d is not None else pooled_dists[k])
         if any(d.source == group for d in own):
             dists[group] = tuple(own)
     return EtaStats(from_days(t_now), window_days, dists)

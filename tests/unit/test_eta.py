@@ -280,3 +280,23 @@ def test_dates_do_not_flicker_between_reads_seconds_apart(stats):
     j = Journey("taobao", (("paid", start - timedelta(days=1)), ("to_china_warehouse", start)))
     reads = {estimate(stats, j, NOW + timedelta(seconds=s)) for s in (0, 1, 7, 60, 600, 3600, 2 * 3600)}
     assert len(reads) == 1
+
+
+def test_a_change_of_regime_is_learned_from_the_recent_period_within_days():
+    """Customs adds 4 days from 10 days ago: the recent period sees it, the 120-day window alone would not."""
+    change = NOW - timedelta(days=10)
+    history = []
+    for i in range(1200):  # ten a day over 120 days, shipped from China 9 days before arrival (13 lately)
+        shipped = NOW - timedelta(days=120 - i / 10)
+        transit = 13.0 if shipped + timedelta(days=8) >= change else 9.0
+        history.append(Journey("taobao", (("shipped_from_china", shipped),
+                                          ("at_almaty_warehouse", shipped + timedelta(days=transit)))))
+    visible = [Journey(j.marketplace, tuple(e for e in j.events if e[1] <= NOW)) for j in history]
+    window_only = learn_stats(visible, NOW, recent_days=None).profile("*").stages[eta.SHIP]
+    recent = learn_stats(visible, NOW, recent_days=14, recent_weight=1.0)
+    lately = recent.profile("*").stages[eta.SHIP]
+    assert window_only.quantile(0.5) == pytest.approx(9.0)
+    assert lately.quantile(0.5) == pytest.approx(13.0)
+    # An order two days into its transit now expects the new 13 days.
+    order = Journey("taobao", (("shipped_from_china", NOW - timedelta(days=2)),))
+    assert estimate(recent, order, NOW).expected == almaty_date(NOW + timedelta(days=11))
