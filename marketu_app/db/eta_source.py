@@ -17,12 +17,14 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from marketu_app.db import tracking
 from marketu_app.db.models import CourierEvent, EmsEvent, Order, OrderStatusEvent, Parcel
 from marketu_app.domain import door
 from marketu_app.domain import eta as domain
 from marketu_app.domain.door import DoorEta, DoorFacts, DoorStats
-from marketu_app.domain.ems import RawEvent, normalise
+from marketu_app.domain.ems import RawEvent, customer_events, normalise
 from marketu_app.domain.eta import Eta, EtaStats, Journey
 from marketu_app.domain.statuses import JOURNEY, OrderStatus
 from marketu_app.domain.timeutil import next_almaty_midnight, utcnow
@@ -124,8 +126,10 @@ def load_door_facts(engine: Engine, now: datetime, window_days: int = door.WINDO
                     .where(EmsEvent.track_number.in_(tracks), EmsEvent.at <= now)
                     .order_by(EmsEvent.at, EmsEvent.id)):
                 parcels[tracks[track]][5].append(RawEvent(code=code, at=at, place=place))
+    with Session(engine) as session:  # Kazpost's own groups for codes we do not know, as the pages use them
+        dictionary = tracking.status_dictionary(session) if tracks else {}
     return [door.parcel_facts(method, city, [Journey(mp, tuple(ev)) for mp, ev in orders.values()], courier,
-                              [(e.group, e.at) for e in normalise(raw)], now)
+                              [(e.group, e.at) for e in customer_events(normalise(raw, dictionary))], now)
             for method, city, _, orders, courier, raw in parcels.values()]
 
 

@@ -118,6 +118,11 @@ def ems_events_by_parcel(session: Session, parcel_ids: list[int]) -> dict[int, l
     return {pid: [_view(e) for e in customer_events(normalise(raw, dictionary))] for pid, raw in by_parcel.items()}
 
 
+def latest_ems_events(session: Session, parcel_ids: list[int]) -> dict[int, TimelineEvent]:
+    """For parcel cards: each parcel's latest EMS event (after undo), in one query."""
+    return {pid: events[-1] for pid, events in ems_events_by_parcel(session, parcel_ids).items() if events}
+
+
 def request_refresh(session: Session, parcel: Parcel, now: datetime) -> bool:
     """Makes the parcel's track due now (the poller picks it up within seconds).
 
