@@ -328,16 +328,17 @@ def oracle(rng: random.Random, o: SynthOrder, stage: int, now: float, shift: boo
     """Draws of (arrival in Almaty, door) from `now`, the order being in `stage` (0-4 to Almaty, 5+ door)."""
     arrivals, doors = [], []
     chain = o.chain
+    s = stage
     for _ in range(ORACLE_DRAWS):
-        s = stage
         if s < 5:
-            x = _conditioned(rng, lambda t: sample_stage(rng, s, o.mp, t, shift, now), o.starts[s], now)
+            x = _conditioned(rng, lambda t: sample_stage(rng, s, o.mp, t, shift, now), o.starts[s], now)  # noqa: B023
             for j in range(s + 1, 5):
                 x = sample_stage(rng, j, o.mp, x, shift, now)
             arrivals.append(x)
             first_door = 0
         else:
-            x = _conditioned(rng, lambda t: sample_door(rng, chain[s - 5], o.method, o.dest, t), o.starts[s], now)
+            x = _conditioned(rng, lambda t: sample_door(rng, chain[s - 5], o.method, o.dest, t),  # noqa: B023
+                             o.starts[s], now)
             first_door = s - 5 + 1
         for name in chain[first_door:]:
             x = sample_door(rng, name, o.method, o.dest, x)
@@ -477,7 +478,8 @@ def evaluate(r: dict) -> dict:
     for kind in ("almaty", "door"):
         preds = [p for p in r["preds"] if p.kind == kind]
         out[kind] = summary(preds)
-        out[kind + "_weeks"] = [summary([p for p in preds if w * 7 <= p.day < (w + 1) * 7]) for w in range(TEST_DAYS // 7)]
+        out[kind + "_weeks"] = [summary([p for p in preds if w * 7 <= p.day < (w + 1) * 7])
+                                for w in range(TEST_DAYS // 7)]
         out[kind + "_recovery"] = recovery_days(preds)
         stages = []
         for p in preds:
@@ -533,7 +535,6 @@ HEAD = "| | n | MAE (days) | oracle MAE | ratio | P10-P90 coverage |\n|---|---|-
 
 
 def report(evals: list[dict], argv: list[str], wall: float, loads: list[str]) -> str:
-    seeds = ", ".join(str(e["seed"]) for e in evals)
     lines = [
         "## ETA backtest (Almaty and door)",
         "",
@@ -558,7 +559,8 @@ def report(evals: list[dict], argv: list[str], wall: float, loads: list[str]) ->
         "",
         "### Overall, per seed",
         "",
-        "| seed | orders | estimate | n | MAE | oracle MAE | ratio | coverage (oracle) | shift: weeks' coverage | recovered after | goals |",
+        "| seed | orders | estimate | n | MAE | oracle MAE | ratio | coverage (oracle) | shift: weeks' coverage "
+        "| recovered after | goals |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     w0 = SHIFT_DAY // 7
@@ -572,13 +574,15 @@ def report(evals: list[dict], argv: list[str], wall: float, loads: list[str]) ->
             lines.append(
                 f"| {e['seed']} | {e['orders']} | {kind} | {s['n']} | {s['mae']:.3f} | {s['oracle_mae']:.3f} | "
                 f"{s['ratio']:.3f} | {_pct(s['coverage'])} ({_pct(s['oracle_coverage'])}) | {weeks} | "
-                f"{'not within 3 weeks' if rec is None else f'{rec} days'} | {'met' if not mine else '; '.join(mine)} |")
+                f"{'not within 3 weeks' if rec is None else f'{rec} days'} | "
+                f"{'met' if not mine else '; '.join(mine)} |")
     lines += ["", "Shift weeks: the week before the shift / its first / second week / the week after "
               "(predictions made in each week, Sun-Sat).", ""]
     e = evals[0]
-    lines += [f"### Seed {e['seed']} in detail", "", "Per week of the held-out period (week 4 starts with the shift):", "",
-              "| week from | Almaty n | Almaty coverage | Almaty MAE / oracle | door n | door coverage | door MAE / oracle |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [f"### Seed {e['seed']} in detail", "",
+              "Per week of the held-out period (week 4 starts with the shift):", "",
+              "| week from | Almaty n | Almaty coverage | Almaty MAE / oracle | door n | door coverage "
+              "| door MAE / oracle |", "|---|---|---|---|---|---|---|"]
     for w, (a, d) in enumerate(zip(e["almaty_weeks"], e["door_weeks"])):
         lines.append(f"| {eta.from_days(TEST_FROM + 7 * w):%m-%d} | {a['n']} | {_pct(a['coverage'])} | "
                      f"{a['mae']:.2f} / {a['oracle_mae']:.2f} | {d['n']} | {_pct(d['coverage'])} | "
