@@ -97,3 +97,31 @@ self.addEventListener("fetch", (event) => {
   else if (url.pathname.startsWith("/assets/")) event.respondWith(cacheFirst(request));
   else event.respondWith(networkThenCache(request));
 });
+
+// Web Push: always show a notification (iOS revokes silent pushes); the payload is
+// {"title", "body", "url", "tag"} (marketu_app/notify/dispatch.py). A newer one replaces an older by tag.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = { body: event.data && event.data.text() }; }
+  const url = typeof data.url === "string" ? data.url : "/";
+  event.waitUntil(self.registration.showNotification(data.title || "Marketu", {
+    body: data.body || "", tag: data.tag || "marketu", data: { url }, icon: "/icon-192.png", badge: "/icon-192.png",
+  }));
+});
+
+// A click opens the parcel: in an open tab of the site when there is one, else in a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : self.location.origin + "/";
+  event.waitUntil((async () => {
+    const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const tab of tabs) {
+      if (new URL(tab.url).origin === self.location.origin && "navigate" in tab) {
+        await tab.focus();
+        return tab.navigate(url);
+      }
+    }
+    return self.clients.openWindow(url);
+  })());
+});

@@ -14,14 +14,17 @@ from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
 from marketu_app.first_paint import serve_parcel_shell
 from marketu_app.live.watcher import watch_changes
+from marketu_app.notify.routes import router as notify_router
 from marketu_app.notify.worker import notify_loop
 from marketu_app.pages.login import login_page
+from marketu_app.pages.notifications import notifications_page
 from marketu_app.pages.parcel import parcel_page
 from marketu_app.pages.parcels import parcels_page
 from marketu_app.pages.password import password_page
 from marketu_app.pages.statuses import statuses_page
 from marketu_app.startup import prepare_database
 from marketu_app.state.login import LoginState
+from marketu_app.state.notifications import NotificationsState
 from marketu_app.state.parcel import ParcelState
 from marketu_app.state.parcels import ParcelsState
 from marketu_app.state.password import PasswordState
@@ -29,9 +32,12 @@ from marketu_app.state.statuses import StatusesState
 
 prepare_database()
 
+api = create_api()
+api.include_router(notify_router)  # unsubscribe, push subscriptions, Telegram webhook
+
 app = rx.App(
     # The parcel route's prerendered shell in front of everything (marketu_app/first_paint.py).
-    api_transformer=[create_api(), serve_parcel_shell],
+    api_transformer=[api, serve_parcel_shell],
     stylesheets=["/styles.css"],
     html_lang="ru",
     head_components=[
@@ -48,6 +54,8 @@ app.add_page(parcel_page, route=routes.PARCEL, on_load=ParcelState.on_load,
              title=ParcelState.t["parcel"] + " " + route_param("number") + " · Marketu")
 app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
 app.add_page(password_page, route=routes.PASSWORD, title="Смена пароля · Marketu", on_load=PasswordState.on_load)
+app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Уведомления · Marketu",
+             on_load=NotificationsState.on_load)
 app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu", on_load=StatusesState.on_load)
 
 # Background work; every worker runs these, the database decides who does what.

@@ -4,6 +4,7 @@ PARCELS = "/"
 STATUSES = "/statuses"
 LOGIN = "/login"
 PASSWORD = "/password"
+NOTIFICATIONS = "/notifications"
 PARCEL = "/parcel/[number]"
 NOTIFICATIONS = "/notifications"  # the notification settings (the `notify` page; see layout.main_places)
 

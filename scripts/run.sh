@@ -25,12 +25,25 @@ if [ "$MARKETU_DEMO" = "1" ] && [ -z "${MARKETU_EMS_API_URL:-}" ] && python -c "
     export MARKETU_EMS_API_URL="http://127.0.0.1:$SIM_PORT/api/v2"
 fi
 
+# Notifications in the demo: Telegram goes to a local Bot-API stand-in whose page shows what the
+# demo customer's chat receives; quiet hours off, so that the demo speaks at any hour.
+BOT_PORT="${MARKETU_TELEGRAM_STANDIN_PORT:-8702}"
+if [ "$MARKETU_DEMO" = "1" ] && [ -z "${MARKETU_TELEGRAM_BOT_TOKEN:-}" ]; then
+    python -m marketu_app.notify.standin --port "$BOT_PORT" --token demo-token >"$ROOT/.data/telegram-standin.log" 2>&1 &
+    pids+=($!)
+    export MARKETU_TELEGRAM_BOT_TOKEN=demo-token MARKETU_TELEGRAM_BOT_NAME=marketu_demo_bot
+    export MARKETU_TELEGRAM_API_URL="http://127.0.0.1:$BOT_PORT"
+    export MARKETU_QUIET_HOURS="${MARKETU_QUIET_HOURS:-off}"
+    export MARKETU_PUBLIC_URL="${MARKETU_PUBLIC_URL:-http://127.0.0.1:$PORT}"
+fi
+
 cat <<MSG
 
   Marketu Tracker starts at  http://127.0.0.1:$PORT/   (first build takes about a minute)
   Demo sign-in:              +7 701 123 45 67  (or demo@marketu.kz), password: marketu-demo
   Second demo customer:      +7 777 123 45 67, password: marketu-demo2
   Operator API:              http://127.0.0.1:$PORT/api/v1/docs  (Bearer $MARKETU_OPERATOR_TOKEN)
+  Demo customer's Telegram:  http://127.0.0.1:$BOT_PORT/  (messages as the parcels move; local stand-in)
 
 MSG
 reflex run --env prod --backend-port "$PORT" &

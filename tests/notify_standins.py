@@ -73,6 +73,13 @@ def smtp_server() -> Iterator[tuple[str, _Handler]]:
         controller.stop()
 
 
+def vapid_pem() -> str:
+    """A fresh VAPID signing key (PEM), as MARKETU_VAPID_PRIVATE_KEY takes it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
 def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

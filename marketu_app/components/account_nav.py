@@ -1,4 +1,4 @@
-"""The account menu of a signed-in customer: password, sign out (a disclosure, no script needed)."""
+"""The account menu of a signed-in customer: notifications, password, sign out (a disclosure, no script needed)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def account_menu() -> rx.Component:
             class_name="account-summary",
         ),
         rx.el.div(
+            link(icon("bell", 18), rx.el.span(t["nav_notifications"]), href=routes.NOTIFICATIONS,
+                 class_name="menu-item"),
             link(icon("key-round", 18), rx.el.span(t["nav_password"]), href=routes.PASSWORD, class_name="menu-item"),
             rx.el.button(icon("log-out", 18), rx.el.span(t["nav_sign_out"]), type="button",
                          on_click=SessionState.sign_out, class_name="menu-item sign-out"),

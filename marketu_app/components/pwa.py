@@ -37,6 +37,7 @@ def pwa_head() -> list[rx.Component]:
         rx.el.meta(name="apple-mobile-web-app-capable", content="yes"),
         rx.el.meta(name="apple-mobile-web-app-title", content="Marketu"),
         rx.el.script(src="/offline.js", defer=True),
+        rx.el.script(src="/notify.js", defer=True),  # Web Push subscribe (the settings page's button)
         # Raw HTML: as a text child React would escape the quotes.
         rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": _REGISTER % build_id()}}),
     ]

@@ -6,8 +6,13 @@ Exactly once per (change, channel):
 - `flush_due` turns a customer's open burst into messages in one transaction that also stamps
   the burst's rows with its batch id; the rows are locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL)
   and `uq_notify_message (batch_id, channel, target)` refuses a second copy;
-- `claim` hands a queued message to one worker (PostgreSQL: `SKIP LOCKED`); a claim that is not
-  finished in time (the worker died) lapses and the message is claimed again.
+- `claim` hands due messages to one worker (PostgreSQL: `SKIP LOCKED`; conditional updates on
+  both) as `claimed`; a claim not finished in time (the worker died) lapses and is taken again;
+- `start` marks the one message about to go out as `sending` just before its request, `finish`
+  records the answer right after. A worker dying between the two leaves the message `sending`:
+  email and Web Push are sent again (the same Message-ID; the same Topic replaces the older push
+  on the push service), Telegram is not (it has no idempotency key: a repeat would be a second
+  message in the chat), so it is marked `unknown` instead. That window is one request long.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
 from marketu_app.db.models import (
@@ -141,7 +146,13 @@ def claim(session: Session, owner: str, channels: tuple[str, ...], limit: int = 
           now: datetime | None = None) -> list[NotifyMessage]:
     """Takes up to `limit` due messages for `owner` (commit right after, before sending)."""
     now = now or utcnow()
-    due = (NotifyMessage.state.in_(("queued", "sending")), NotifyMessage.next_at <= now)
+    # A lapsed `sending` Telegram message may have been delivered: it is never taken again.
+    session.exec(update(NotifyMessage).where(
+        NotifyMessage.channel == "telegram", NotifyMessage.state == "sending", NotifyMessage.next_at <= now)
+        .values(state="unknown", claimed_by=None, result="the sender stopped during the request; not repeated"))
+    due = (or_(NotifyMessage.state.in_(("queued", "claimed")),
+               and_(NotifyMessage.state == "sending", NotifyMessage.channel != "telegram")),
+           NotifyMessage.next_at <= now)
     rows = list(session.exec(select(NotifyMessage).where(NotifyMessage.channel.in_(channels), *due)
                              .order_by(NotifyMessage.next_at, NotifyMessage.id)
                              .limit(limit).with_for_update(skip_locked=True)))
@@ -149,12 +160,20 @@ def claim(session: Session, owner: str, channels: tuple[str, ...], limit: int = 
     for row in rows:
         # Conditional, so that two SQLite workers (no row locks there) never both take one message.
         if session.exec(update(NotifyMessage).where(NotifyMessage.id == row.id, *due).values(
-                state="sending", claimed_by=owner, next_at=now + CLAIM_FOR,
+                state="claimed", claimed_by=owner, next_at=now + CLAIM_FOR,
                 attempts=NotifyMessage.attempts + 1)).rowcount:
             taken.append(row)
     for row in taken:
         session.refresh(row)
     return taken
+
+
+def start(session: Session, message_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Marks a claimed message as going out now (commit before the request); False: the claim lapsed."""
+    now = now or utcnow()
+    return bool(session.exec(update(NotifyMessage).where(
+        NotifyMessage.id == message_id, NotifyMessage.claimed_by == owner,
+        NotifyMessage.state.in_(("claimed", "sending"))).values(state="sending", next_at=now + CLAIM_FOR)).rowcount)
 
 
 @dataclass(frozen=True)

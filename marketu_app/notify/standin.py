@@ -3,7 +3,8 @@
 Speaks `<base>/bot<token>/<method>` like Telegram: `sendMessage` (recorded per chat),
 `getUpdates` (long polling of updates queued with `POST /_standin/updates`). Faults on demand
 (`POST /_standin/faults`): `{"429": n, "retry_after": s}` answers the next n sendMessage calls
-with 429, `{"blocked": [chat_id]}` answers 403 for those chats. `GET /` shows every chat's
+with 429, `{"blocked": [chat_id]}` answers 403 for those chats, `{"delay": s}` makes each
+sendMessage take s seconds (a client gone meanwhile, e.g. killed, sends nothing). `GET /` shows every chat's
 messages: in the demo, what the demo customer's Telegram would show.
 
 Run standalone: `python -m marketu_app.notify.standin --port 8702 --token demo-token`.
@@ -32,6 +33,7 @@ class BotApi:
         self.fail_429 = 0
         self.retry_after = 1
         self.blocked: set[int] = set()
+        self.delay = 0.0  # seconds each sendMessage takes; a caller gone meanwhile sends nothing
         self.calls: list[tuple[str, int, float]] = []  # (method, status, monotonic time)
         self._lock = threading.Lock()
 
@@ -57,6 +59,10 @@ class BotApi:
                 body = dict(request.query_params)
             name = request.path_params["method"]
             if name == "sendMessage":
+                if self.delay:
+                    await asyncio.sleep(self.delay)
+                    if await request.is_disconnected():
+                        return JSONResponse({"ok": False}, 499)
                 return self._send(body)
             if name == "getUpdates":
                 return await self._get_updates(body)
@@ -75,6 +81,7 @@ class BotApi:
                 self.fail_429 = int(body.get("429", 0))
                 self.retry_after = int(body.get("retry_after", 1))
                 self.blocked = {int(c) for c in body.get("blocked", [])}
+                self.delay = float(body.get("delay", 0))
             return JSONResponse({"ok": True})
 
         async def page(_request: Request):
@@ -129,13 +136,13 @@ class BotApi:
 
 
 def main() -> None:
-    import uvicorn
+    from marketu_app.ems.simulator import serve  # Granian, which Reflex brings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8702)
     parser.add_argument("--token", default="demo-token")
     args = parser.parse_args()
-    uvicorn.run(BotApi(args.token).app(), host="127.0.0.1", port=args.port, log_level="warning")
+    serve(BotApi(args.token).app(), args.port)
 
 
 if __name__ == "__main__":

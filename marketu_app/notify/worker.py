@@ -67,6 +67,11 @@ def _claim(engine: Engine, owner: str, channels: tuple[str, ...], limit: int) ->
         return outbox.claim(session, owner, channels, limit)
 
 
+def _start(engine: Engine, message: NotifyMessage, owner: str) -> bool:
+    with session_scope(engine) as session:
+        return outbox.start(session, message.id, owner)
+
+
 def _finish(engine: Engine, message: NotifyMessage, owner: str, outcome: outbox.Outcome) -> None:
     with session_scope(engine) as session:
         outbox.finish(session, message.id, owner, message.attempts, outcome)
@@ -80,6 +85,8 @@ async def send_claimed(engine: Engine, owner: str, channels: tuple[str, ...], tg
 
     async def one(message: NotifyMessage) -> None:
         async with gate:
+            if not await asyncio.to_thread(_start, engine, message, owner):
+                return  # our claim lapsed meanwhile: another worker has it
             try:
                 if message.channel == "telegram":
                     outcome = await dispatch.send_telegram(tg, engine, message) if tg else \

@@ -7,6 +7,7 @@ the Kazpost simulator on loopback.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -22,6 +23,7 @@ DEMO_PHONE, DEMO_PASSWORD = "+77011234567", "marketu-demo"
 SECOND_PHONE, SECOND_PASSWORD = "+77771234567", "marketu-demo2"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+E2E_BOT_TOKEN = "4242:e2e-bot-token"
 
 
 def e2e_env(db_url: str, ems_url: str, copy: Path | None = None, **extra: str) -> dict[str, str]:
@@ -38,13 +40,28 @@ def simulator():
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory, simulator):
+def notify_standins():
+    """The notification channels' local counterparts: the Bot-API stand-in and a real SMTP server."""
+    from marketu_app.notify.standin import BotApi
+    from tests.notify_standins import smtp_server, vapid_pem
+
+    bot = BotApi(E2E_BOT_TOKEN)
+    with serve(bot.app()) as bot_url, smtp_server() as (smtp_url, smtp):
+        env = {"MARKETU_TELEGRAM_BOT_TOKEN": E2E_BOT_TOKEN, "MARKETU_TELEGRAM_BOT_NAME": "marketu_e2e_bot",
+               "MARKETU_TELEGRAM_API_URL": bot_url, "MARKETU_SMTP_URL": smtp_url,
+               "MARKETU_VAPID_PRIVATE_KEY": vapid_pem(), "MARKETU_VAPID_SUBJECT": "mailto:ops@marketu.kz",
+               "MARKETU_QUIET_HOURS": "off"}
+        yield SimpleNamespace(bot=bot, bot_url=bot_url, smtp=smtp, env=env)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, simulator, notify_standins):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's Chromium is missing at /usr/bin/chromium (scripts/test.sh installs it)")
     data = tmp_path_factory.mktemp("app")
     db_url = f"sqlite:///{data / 'e2e.db'}"
     simulator[0].stories = stories_from_database(make_engine(db_url))  # as run.sh's --demo-stories
-    env = e2e_env(db_url, simulator[1])
+    env = e2e_env(db_url, simulator[1], **notify_standins.env)
     app = RunningApp(env, data / "app.log").start()
     yield app
     app.stop()

@@ -1,0 +1,109 @@
+"""The settings page "Уведомления" and the service worker's push handler, in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, SECOND_PASSWORD, SECOND_PHONE, new_context, no_horizontal_scroll, sign_in
+from tests.e2e.test_live_updates import post_status
+from tests.e2e.test_pwa import first_page, persistent, wait_for_worker  # noqa: F401 (fixture)
+from tests.notify_standins import wait_for
+
+
+@pytest.mark.parametrize("viewport,chat", [(DESKTOP, 880001), (PHONE, 880002)], ids=["desktop", "phone"])
+def test_link_telegram_choose_kinds_quiet_hours_and_see_the_messages(app_server, browser, notify_standins,
+                                                                      viewport, chat):
+    bot = notify_standins.bot
+    ctx = new_context(browser, viewport)
+    page = ctx.new_page()
+    try:
+        sign_in(page, app_server.url, SECOND_PHONE, SECOND_PASSWORD, path="/notifications")
+        page.wait_for_url(re.compile(r"/notifications/?$"))
+        telegram = page.locator(".nf-channel-telegram")
+        expect(telegram.locator(".nf-state")).to_have_text("не привязан", timeout=20_000)
+        expect(page.locator(".nf-channel-push .nf-push-subscribe")).to_be_visible()
+        expect(page.locator(".nf-channel-push")).to_contain_text("только в установленном приложении")
+        if viewport is PHONE:
+            assert no_horizontal_scroll(page)
+            page.locator(".account-summary").click()  # the account menu in the header, phone or desktop
+            expect(page.locator(".account-menu-list").get_by_text("Уведомления")).to_be_visible()
+
+        # Linking: the button opens t.me with a one-time code; /start <code> in the chat links it.
+        page.route(re.compile(r"^https://t\.me/.*"),
+                   lambda route: route.fulfill(body="Telegram", content_type="text/plain"))
+        telegram.locator(".nf-telegram-link").click()
+        page.wait_for_url(re.compile(r"^https://t\.me/marketu_e2e_bot\?start="))
+        code = page.url.split("start=", 1)[1]
+        bot.add_update(chat, f"/start {code}")
+        wait_for(lambda: any(t.startswith("Готово") for t in bot.messages_to(chat)), what="the bot's reply")
+        page.goto(app_server.url + "/notifications")
+        expect(telegram.locator(".nf-state")).to_have_text("подключено", timeout=20_000)
+
+        # Kinds and quiet hours.
+        other = page.locator('.nf-kind[data-kind="other_status"]')
+        expect(other).not_to_be_checked()
+        other.click()
+        expect(other).to_be_checked()
+        page.fill("#quiet_hours", "25:00-07:00")
+        page.locator(".nf-quiet-save").click()
+        expect(page.locator(".nf-quiet-error")).to_be_visible()
+        page.fill("#quiet_hours", "off")
+        page.locator(".nf-quiet-save").click()
+        expect(page.locator(".nf-quiet-saved")).to_be_visible()
+        other.click()  # back to the defaults for the next run
+        expect(other).not_to_be_checked()
+
+        # A status from the back office reaches the linked chat and the page's history.
+        before = len(bot.messages_to(chat))
+        if viewport is DESKTOP:
+            post_status(app_server.url, "M-250201-1", "at_almaty_warehouse")
+            wait_for(lambda: len(bot.messages_to(chat)) > before, timeout=30, what="the Telegram message")
+            assert bot.messages_to(chat)[-1].startswith("1 заказ прибыл на склад в Алматы: «Робот-пылесос")
+            page.reload()
+            expect(page.locator(".nf-history .nf-message").first).to_contain_text("прибыл на склад", timeout=20_000)
+            expect(page.locator(".nf-history .nf-message").first).to_contain_text("Telegram")
+
+        telegram.locator(".nf-telegram-unlink").click()
+        expect(telegram.locator(".nf-state")).to_have_text("не привязан")
+    finally:
+        ctx.close()
+
+
+def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_server, persistent):  # noqa: F811
+    base = app_server.url
+    ctx = persistent(DESKTOP)
+    ctx.grant_permissions(["notifications"], origin=base)
+    page = first_page(ctx)
+    page.goto(base + "/statuses")
+    wait_for_worker(page)
+    cdp = ctx.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    # Sync Playwright delivers CDP events only while it is called: poll through a cheap call.
+    wait_for(lambda: page.evaluate("1") and [r for r in registrations if r["scopeURL"].startswith(base)],
+             what="the registration")
+    reg = next(r for r in registrations if r["scopeURL"].startswith(base))
+    payload = {"title": "1 заказ прибыл на склад в Алматы: «Рюкзак»", "body": "Посылка P-240103",
+               "url": f"{base}/parcel/P-240103", "tag": "parcel-P-240103"}
+    cdp.send("ServiceWorker.deliverPushMessage",
+             {"origin": base, "registrationId": reg["registrationId"], "data": json.dumps(payload)})
+    shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => " \
+            "({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url})))"
+    page.wait_for_function(f"async () => (await {shown}).length > 0", timeout=15_000)
+    assert page.evaluate(shown) == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
+                                     "url": payload["url"]}]
+    # A newer push about the same parcel replaces the older notification (same tag).
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": reg["registrationId"],
+                                                  "data": json.dumps({**payload, "title": "newer"})})
+    page.wait_for_function(f"async () => {{ const ns = await {shown}; return ns.length === 1 && ns[0].title === 'newer'; }}",
+                           timeout=15_000)
+    # The click, as the browser would dispatch it, opens the parcel in the open tab.
+    worker = ctx.service_workers[0]
+    worker.evaluate("self.registration.getNotifications().then(ns => "
+                    "self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]})))")
+    page.wait_for_url(f"{base}/parcel/P-240103", timeout=15_000)
