@@ -100,8 +100,8 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     # A newer push about the same parcel replaces the older notification (same tag).
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": reg["registrationId"],
                                                   "data": json.dumps({**payload, "title": "newer"})})
-    page.wait_for_function(f"async () => {{ const ns = await {shown}; return ns.length === 1 && ns[0].title === 'newer'; }}",
-                           timeout=15_000)
+    newer = f"async () => {{ const ns = await {shown}; return ns.length === 1 && ns[0].title === 'newer'; }}"
+    page.wait_for_function(newer, timeout=15_000)
     # The click, as the browser would dispatch it, opens the parcel in the open tab.
     worker = ctx.service_workers[0]
     worker.evaluate("self.registration.getNotifications().then(ns => "
