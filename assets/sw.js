@@ -117,11 +117,15 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil((async () => {
     const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     for (const tab of tabs) {
-      if (new URL(tab.url).origin === self.location.origin && "navigate" in tab) {
-        await tab.focus();
-        return tab.navigate(url);
-      }
+      if (new URL(tab.url).origin !== self.location.origin || !("navigate" in tab)) continue;
+      try {
+        const opened = await tab.navigate(url);  // only a tab this worker controls can be navigated
+        if (opened) {
+          await opened.focus().catch(() => {});
+          return;
+        }
+      } catch (error) { /* not controlled: try the next tab, else a new window */ }
     }
-    return self.clients.openWindow(url);
+    await self.clients.openWindow(url);
   })());
 });

@@ -80,6 +80,7 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     page = first_page(ctx)
     page.goto(base + "/statuses")
     wait_for_worker(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
     cdp = ctx.new_cdp_session(page)
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))

@@ -1,0 +1,198 @@
+"""Notifications benchmark: a container arrives at the Almaty warehouse.
+
+    .venv/bin/python bench/notify_burst.py                    # 500 customers x 4 orders, PostgreSQL
+    .venv/bin/python bench/notify_burst.py --customers 100    # smaller
+
+Setup: a fresh PostgreSQL schema; N customers, each with an email address, a linked Telegram chat and
+one parcel of 4 orders shipped from China. Channels are real local servers in this process: the
+Bot-API stand-in (marketu_app.notify.standin, Telegram's limits honoured by the app: 25/s, 1/s per chat)
+and an aiosmtpd SMTP server. Two notification workers run as separate processes (bench/notify_worker.py:
+the app's own lifespan task), as two Granian workers would.
+
+The burst: the back office records the 4 orders of each customer arriving (`at_almaty_warehouse`),
+customer after customer, spread evenly over --spread seconds (2,000 orders of 500 customers within a
+minute). Halfway through, one worker is killed (SIGKILL) and a new one started: the forced restart.
+
+Measured: per customer and channel, how many messages arrived (exactly one expected: the 4 orders
+collapsed), the time from the customer's last write to its message, the first message after the first
+write and the last one after the last write; duplicates, missing, and messages left "unknown" (a Telegram
+request under way when its worker was killed: never repeated). Idle cost: SQL statements per second of
+both workers together, with no changes, before and after the burst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from marketu_app.api.schemas import OrderEventIn  # noqa: E402
+from marketu_app.db import writes  # noqa: E402
+from marketu_app.db.models import (  # noqa: E402
+    ChangeLog,
+    Customer,
+    NotifyCursor,
+    NotifyMessage,
+    Order,
+    Parcel,
+    TelegramLink,
+)
+from marketu_app.domain.timeutil import utcnow  # noqa: E402
+from marketu_app.notify.standin import BotApi  # noqa: E402
+from tests.databases import fresh_pg_schema  # noqa: E402
+from tests.notify_standins import smtp_server  # noqa: E402
+from tests.servers import serve  # noqa: E402
+
+TOKEN = "1:bench"
+
+
+def seed(engine, n: int) -> None:
+    """Rows added directly (the set-up is not what is measured)."""
+    shipped = utcnow() - timedelta(days=3)
+    with Session(engine) as s:
+        customers = [Customer(external_id=f"b{i}", name=f"Покупатель {i}", email=f"c{i}@bench.kz", locale="ru",
+                              password_hash="not-a-real-hash") for i in range(n)]
+        s.add_all(customers)
+        s.flush()
+        parcels = [Parcel(number=f"P-b{i}", customer_id=c.id, delivery_method="pickup")
+                   for i, c in enumerate(customers)]
+        s.add_all(parcels)
+        s.flush()
+        s.add_all([Order(number=f"M-b{i}-{k}", customer_id=c.id, parcel_id=parcels[i].id, title=f"Товар {k}",
+                         marketplace="taobao", status="shipped_from_china", status_at=shipped)
+                   for i, c in enumerate(customers) for k in range(4)])
+        s.add_all([TelegramLink(customer_id=c.id, chat_id=100_000 + i) for i, c in enumerate(customers)])
+        s.add(NotifyCursor(name="changes", value=s.exec(select(func.max(ChangeLog.id))).one() or 0))
+        s.commit()
+
+
+class Worker:
+    def __init__(self, env: dict):
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "notify_worker.py")], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.queries = -1  # until its first report
+        import threading
+
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            if line.startswith("q "):
+                self.queries = int(line.split()[1])
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+def idle_rate(workers: list[Worker], seconds: float) -> float:
+    before = sum(w.queries for w in workers)
+    time.sleep(seconds)
+    return (sum(w.queries for w in workers) - before) / seconds
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--customers", type=int, default=500)
+    p.add_argument("--spread", type=float, default=60.0)
+    p.add_argument("--idle-seconds", type=float, default=10.0)
+    p.add_argument("--timeout", type=float, default=240.0)
+    a = p.parse_args()
+    n = a.customers
+    bot = BotApi(TOKEN)
+    with fresh_pg_schema("nb") as engine, serve(bot.app()) as bot_url, smtp_server() as (smtp_url, smtp):
+        t0 = time.monotonic()
+        seed(engine, n)
+        print(f"seeded {n} customers in {time.monotonic() - t0:.1f} s", flush=True)
+        env = dict(os.environ, REFLEX_DB_URL=engine.url.render_as_string(hide_password=False),
+                   MARKETU_TELEGRAM_BOT_TOKEN=TOKEN, MARKETU_TELEGRAM_BOT_NAME="bench_bot",
+                   MARKETU_TELEGRAM_API_URL=bot_url, MARKETU_SMTP_URL=smtp_url, MARKETU_QUIET_HOURS="off",
+                   MARKETU_PUBLIC_URL="https://track.example.kz", PYTHONPATH=str(ROOT))
+        workers = [Worker(env), Worker(env)]
+        while any(w.queries < 0 for w in workers):
+            time.sleep(0.1)
+        time.sleep(3)  # both running, one leads
+        print("workers up", flush=True)
+        idle_before = idle_rate(workers, a.idle_seconds)
+
+        commits: dict[int, float] = {}
+        mail_times: dict[str, list[float]] = {}
+        start = time.monotonic()
+        restarted = False
+        with Session(engine) as s:
+            for i in range(n):
+                due = start + a.spread * i / n
+                if time.monotonic() < due:
+                    time.sleep(due - time.monotonic())
+                if not restarted and i >= n // 2:
+                    workers[0].kill()  # the forced restart: SIGKILL, then a new worker
+                    workers.append(Worker(env))
+                    restarted = True
+                    print(f"killed a worker at {time.monotonic() - start:.1f} s", flush=True)
+                at = utcnow()
+                for k in range(4):
+                    writes.add_order_event(s, f"M-b{i}-{k}", OrderEventIn(status="at_almaty_warehouse", at=at))
+                s.commit()
+                commits[100_000 + i] = time.monotonic()
+        writes_end = time.monotonic()
+        print(f"writes done in {writes_end - start:.1f} s", flush=True)
+
+        def arrived() -> tuple[int, int]:
+            chats = {m["chat_id"] for m in list(bot.sent)}
+            mails = {str(m["To"]) for m in list(smtp.messages)}
+            return len(chats), len(mails)
+
+        deadline = time.monotonic() + a.timeout
+        while arrived() != (n, n) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done = time.monotonic()
+        time.sleep(3)  # anything late (a duplicate) still arrives
+        with Session(engine) as s:
+            states = Counter(s.exec(select(NotifyMessage.channel, NotifyMessage.state)).all())
+        alive = [w for w in workers if w.proc.poll() is None]
+        idle_after = idle_rate(alive, a.idle_seconds)
+        for w in alive:
+            w.kill()
+
+    tg = Counter(m["chat_id"] for m in bot.sent)
+    for m in smtp.messages:
+        mail_times.setdefault(str(m["To"]), []).append(0)
+    mails = Counter(str(m["To"]) for m in smtp.messages)
+    mail_ids = Counter(str(m["Message-ID"]) for m in smtp.messages)
+    tg_latency = sorted(min(x["at"] for x in bot.sent if x["chat_id"] == c) - commits[c] for c in tg)
+    first = min(x["at"] for x in bot.sent) - start if bot.sent else float("nan")
+    last = max(x["at"] for x in bot.sent) - writes_end if bot.sent else float("nan")
+    result = {
+        "customers": n, "orders": 4 * n, "writes_seconds": round(writes_end - start, 1),
+        "telegram": {"customers_reached": len(tg), "duplicates": sum(v - 1 for v in tg.values() if v > 1),
+                     "missing": n - len(tg)},
+        "email": {"customers_reached": len(mails), "duplicates": sum(v - 1 for v in mails.values() if v > 1),
+                  "duplicate_message_ids": sum(v - 1 for v in mail_ids.values() if v > 1), "missing": n - len(mails)},
+        "outbox_states": {f"{c}:{s}": v for (c, s), v in sorted(states.items())},
+        "telegram_latency_after_customer_write_s": {
+            "p50": round(tg_latency[len(tg_latency) // 2], 2) if tg_latency else None,
+            "p95": round(tg_latency[int(len(tg_latency) * 0.95) - 1], 2) if tg_latency else None,
+            "max": round(tg_latency[-1], 2) if tg_latency else None},
+        "first_message_after_first_write_s": round(first, 2),
+        "last_message_after_last_write_s": round(last, 2),
+        "all_arrived_after_last_write_s": round(done - writes_end, 2),
+        "idle_statements_per_s_before": round(idle_before, 1), "idle_statements_per_s_after": round(idle_after, 1),
+        "load": os.getloadavg(),
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
