@@ -154,6 +154,10 @@ def run_on(db: str, a) -> dict:
         out = asyncio.run(scenario(app.url, db_url, a, ns, auth, template))
         out["db"] = db
         return out
+    except Exception:
+        log_path = tmp / "app.log"
+        print(log_path.read_text()[-6000:] if log_path.exists() else "no app log", file=sys.stderr)
+        raise
     finally:
         if app:
             app.stop()

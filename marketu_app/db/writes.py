@@ -307,6 +307,7 @@ class ItemOutcome:
 def record_event_items(session: Session, items: list[OrderEventItem | CourierEventItem]) -> list[ItemOutcome]:
     """Each item written exactly as its single endpoint writes it, in order, each in a savepoint:
     a rejected item leaves nothing behind and does not undo the others."""
+    _write_lock_first(session)
     outcomes, seen, status_now = [], {}, {}
     for item in items:
         order_event = isinstance(item, OrderEventItem)
@@ -322,6 +323,17 @@ def record_event_items(session: Session, items: list[OrderEventItem | CourierEve
             status_now[number] = outcome.current_status
         outcomes.append(outcome)
     return outcomes
+
+
+def _write_lock_first(session: Session) -> None:
+    """SQLite: a savepoint opens a transaction that reads before it writes, and when another connection
+    commits in between, SQLite refuses the write at once ("database is locked", no busy wait). Taking the
+    write lock first (BEGIN IMMEDIATE) waits for it instead. PostgreSQL needs nothing of the kind."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
 
 
 def _record_item(session: Session, item: OrderEventItem | CourierEventItem) -> ItemOutcome:

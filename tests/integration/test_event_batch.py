@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlmodel import Session, select
 
 from marketu_app.db import writes
+from marketu_app.db.engine import session_scope
 from marketu_app.db.inputs import CourierEventItem, OrderEventItem
 from marketu_app.db.models import ChangeLog, CourierEvent, OrderStatusEvent
 from tests.integration.test_operator_api import RECIPIENT, at, order_body
@@ -134,3 +137,31 @@ def test_an_item_that_fails_after_writing_leaves_nothing_of_it(shop, any_engine,
         assert codes == ["handed_to_courier"]
         assert len(session.exec(select(OrderStatusEvent.id)).all()) == 3  # paid x2 orders + processing
         assert len(session.exec(select(ChangeLog.id)).all()) == changes_before + 2
+
+
+def test_a_batch_waits_for_other_writers_instead_of_failing(shop, any_engine):
+    """Other connections commit while a batch runs (tabs recorded, the watcher): on SQLite the batch's
+    first read used to pin a snapshot, and its first write then failed with "database is locked"."""
+    stop, errors = threading.Event(), []
+
+    def other_writer():
+        while not stop.is_set():
+            try:
+                with session_scope(any_engine) as s:
+                    s.add(ChangeLog(customer_id=1, kind="test", summary="{}"))
+            except Exception as error:  # noqa: BLE001
+                errors.append(repr(error))
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        for round_ in range(3):
+            items = [OrderEventItem(type="order_event", order_number=f"M-{1 + i % 2}", status="processing",
+                                    at=at(5 - round_ - i / 1000)) for i in range(40)]
+            with session_scope(any_engine) as session:
+                outcomes = writes.record_event_items(session, items)
+            assert {o.result for o in outcomes} == {"recorded"}
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
