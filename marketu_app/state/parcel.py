@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import reflex as rx
 
+from marketu_app.auth.sessions import resolve_session
 from marketu_app.db import queries, tracking
 from marketu_app.db.engine import session_scope
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.i18n import format as fmt
 from marketu_app.i18n.texts import text
 from marketu_app.live.batch import PushBatch
+from marketu_app.live.tabs import remember_tab
 from marketu_app.settings import get_settings
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelDetailView, parcel_detail
 
 log = logging.getLogger("marketu")
+
+SIGNED_OUT, FAILED = object(), object()
 
 
 class ParcelState(SessionState):
@@ -29,6 +34,7 @@ class ParcelState(SessionState):
     ems_unreachable: bool = False
     refresh_message: str = ""
     _parcel_id: int | None = None
+    _load_seq: int = 0  # the latest load; an older one finishing late is dropped
 
     @rx.var
     def page_number(self) -> str:
@@ -38,13 +44,7 @@ class ParcelState(SessionState):
     def _fetch(self, customer_id: int) -> tuple | None:
         """(parcel id, detail, EMS unreachable, checked ago) in this tab's language; None: not the customer's."""
         with session_scope() as db:
-            row = queries.parcel_for_customer(db, customer_id, self.page_number)
-            if row is None:
-                return None
-            timeline = tracking.ems_timeline(db, row.parcel)
-        checked = fmt.ago(timeline.last_checked_at, utcnow(), self.lang) if timeline.last_checked_at else ""
-        detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, self.lang)
-        return row.parcel.id, detail, bool(timeline.last_error), checked
+            return _detail(db, customer_id, self.page_number, self.lang)
 
     def _show(self, fetched: tuple | None) -> None:
         self.loading = self.load_failed = False
@@ -55,36 +55,46 @@ class ParcelState(SessionState):
         self._parcel_id, self.detail, self.ems_unreachable, self.ems_checked = fetched
         self.not_found = False
 
-    def _load(self, remember: bool = False):
-        customer = self._current_customer()
-        if customer is None:
-            return self._to_sign_in()
-        self.customer_name = customer.name
-        if remember:
-            self._remember_tab(customer.id, f"parcel:{self.page_number}")
+    async def _load(self, remember: bool = False):
+        """Loads the parcel off the event loop; the state is locked only to read the inputs and to apply."""
+        async with self:
+            self._load_seq += 1
+            seq = self._load_seq
+            ask = (self._session_token(), self.router.session.client_token if remember else None,
+                   self.page_number, self.lang)
         try:
-            self._show(self._fetch(customer.id))
+            loaded = await asyncio.to_thread(_fetch_parcel, *ask)
         except Exception:
             log.exception("parcel page failed to load")
-            self.load_failed, self.loading = True, False
+            loaded = FAILED
+        async with self:
+            if seq != self._load_seq:
+                return None  # a newer load is on its way
+            if loaded is SIGNED_OUT:
+                return self._to_sign_in()
+            if loaded is FAILED:
+                self.load_failed, self.loading = True, False
+                return None
+            self.customer_name, fetched = loaded
+            self._show(fetched)
         return None
 
-    @rx.event
-    def on_load(self):
-        self.loading, self.detail, self.not_found, self.open_histories = True, None, False, []
-        self.refresh_message, self.session_ended = "", False
-        yield
-        yield self._load(remember=True)
+    @rx.event(background=True)
+    async def on_load(self):
+        async with self:
+            self.loading, self.detail, self.not_found, self.open_histories = True, None, False, []
+            self.refresh_message, self.session_ended = "", False
+        return await self._load(remember=True)
 
-    @rx.event
-    def retry(self):
-        self.loading, self.load_failed = True, False
-        yield
-        yield self._load()
+    @rx.event(background=True)
+    async def retry(self):
+        async with self:
+            self.loading, self.load_failed = True, False
+        return await self._load()
 
-    @rx.event
-    def reload(self):
-        return self._load()
+    @rx.event(background=True)
+    async def reload(self):
+        return await self._load()
 
     def _apply_live(self, changes, batch: PushBatch) -> None:
         """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel."""
@@ -107,16 +117,51 @@ class ParcelState(SessionState):
         elif self.detail is not None and any(o.number == order_number for o in self.detail.orders):
             self.open_histories = self.open_histories + [order_number]
 
-    @rx.event
-    def refresh_tracking(self):
+    @rx.event(background=True)
+    async def refresh_tracking(self):
         """Asks the poller to check this parcel's EMS track now (at most once a minute)."""
-        customer = self._current_customer()
-        if customer is None:
-            return self._to_sign_in()
-        with session_scope() as db:
-            parcel = queries.owned_parcel(db, customer.id, self.page_number)
-            if parcel is None or not parcel.ems_track_number:
-                return None
-            accepted = tracking.request_refresh(db, parcel, utcnow())
-        self.refresh_message = "" if accepted else text("refresh_too_soon", self.lang)
+        async with self:
+            token, number = self._session_token(), self.page_number
+        accepted = await asyncio.to_thread(_request_refresh, token, number)
+        async with self:
+            if accepted is SIGNED_OUT:
+                return self._to_sign_in()
+            if accepted is not None:
+                self.refresh_message = "" if accepted else text("refresh_too_soon", self.lang)
         return None
+
+
+def _detail(db, customer_id: int, number: str, lang: str) -> tuple | None:
+    """(parcel id, detail, EMS unreachable, checked ago) in `lang`; None: not the customer's parcel."""
+    row = queries.parcel_for_customer(db, customer_id, number)
+    if row is None:
+        return None
+    timeline = tracking.ems_timeline(db, row.parcel)
+    checked = fmt.ago(timeline.last_checked_at, utcnow(), lang) if timeline.last_checked_at else ""
+    detail = parcel_detail(row, timeline.events, get_settings().kazpost_page_url, lang)
+    return row.parcel.id, detail, bool(timeline.last_error), checked
+
+
+def _fetch_parcel(token: str, tab: str | None, number: str, lang: str):
+    """In a worker thread: the customer (once), the tab recorded for live pushes, the parcel.
+    SIGNED_OUT when nobody is signed in with this token, else (customer's name, `_detail`)."""
+    with session_scope() as db:
+        customer = resolve_session(db, token)
+        if customer is None:
+            return SIGNED_OUT
+        if tab:
+            remember_tab(db, tab, customer.id, f"parcel:{number}")
+        return customer.name, _detail(db, customer.id, number, lang)
+
+
+def _request_refresh(token: str, number: str):
+    """In a worker thread: SIGNED_OUT, None (no such parcel of the customer, or no track), or whether
+    the poller accepted the request."""
+    with session_scope() as db:
+        customer = resolve_session(db, token)
+        if customer is None:
+            return SIGNED_OUT
+        parcel = queries.owned_parcel(db, customer.id, number)
+        if parcel is None or not parcel.ems_track_number:
+            return None
+        return tracking.request_refresh(db, parcel, utcnow())

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 
 import reflex as rx
 
+from marketu_app.auth.sessions import resolve_session
 from marketu_app.db import queries
 from marketu_app.db.engine import session_scope
 from marketu_app.live.batch import PushBatch
+from marketu_app.live.tabs import remember_tab
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelCardView, parcel_card
 
 log = logging.getLogger("marketu")
+
+FIRST, MORE, SAME = "first", "more", "same"  # the first page; the next one; the cards shown, fresh
+FAILED = object()
+
+
+@dataclass(frozen=True)
+class LoadedCards:
+    customer_name: str
+    cards: list[ParcelCardView]
+    total: int
+    account_total: int
+
+
+def _fetch_cards(token: str, tab: str | None, filter_value: str, search: str, offset: int, limit: int,
+                 lang: str) -> LoadedCards | None:
+    """In a worker thread: the customer (once), the tab recorded for live pushes, the page and its cards.
+    None: nobody is signed in with this token."""
+    with session_scope() as db:
+        customer = resolve_session(db, token)
+        if customer is None:
+            return None
+        if tab:
+            remember_tab(db, tab, customer.id, "parcels")
+        page = queries.parcel_page(db, customer.id, filter_value, search, offset=offset, limit=limit)
+        name = customer.name
+    return LoadedCards(name, [parcel_card(row, lang) for row in page.rows], page.total, page.account_total)
 
 
 class ParcelsState(SessionState):
@@ -23,6 +53,7 @@ class ParcelsState(SessionState):
     search: str = ""
     loading: bool = True
     load_failed: bool = False
+    _load_seq: int = 0  # the latest load; an older one finishing late is dropped
 
     @rx.var
     def has_more(self) -> bool:
@@ -36,54 +67,65 @@ class ParcelsState(SessionState):
     def nothing_found(self) -> bool:
         return not self.loading and not self.load_failed and self.account_total > 0 and self.total == 0
 
-    def _load(self, append: bool = False, remember: bool = False):
-        customer = self._current_customer()
-        if customer is None:
-            return self._to_sign_in()
-        self.customer_name = customer.name
-        if remember:
-            self._remember_tab(customer.id, "parcels")
-        offset = len(self.cards) if append else 0
+    async def _load(self, mode: str = FIRST, remember: bool = False):
+        """Loads cards off the event loop; the state is locked only to read the inputs and to apply."""
+        async with self:
+            self._load_seq += 1
+            seq = self._load_seq
+            token, tab = self._session_token(), self.router.session.client_token
+            offset = len(self.cards) if mode == MORE else 0
+            limit = max(len(self.cards), queries.PAGE_SIZE) if mode == SAME else queries.PAGE_SIZE
+            ask = (self.filter_value, self.search, offset, limit, self.lang)
+            if remember:  # a page load: a session that ended on this page before is not news any more
+                self.session_ended = False
         try:
-            with session_scope() as db:
-                page = queries.parcel_page(db, customer.id, self.filter_value, self.search, offset=offset)
+            loaded = await asyncio.to_thread(_fetch_cards, token, tab if remember else None, *ask)
         except Exception:
             log.exception("parcels page failed to load")
-            self.load_failed, self.loading = True, False
-            return None
-        new_cards = [parcel_card(row, self.lang) for row in page.rows]
-        self.cards = (self.cards + new_cards) if append else new_cards
-        self.total, self.account_total = page.total, page.account_total
-        self.loading = self.load_failed = False
+            loaded = FAILED
+        async with self:
+            if seq != self._load_seq:
+                return None  # a newer load (another filter, another search) is on its way
+            if loaded is None:
+                return self._to_sign_in()
+            if loaded is FAILED:
+                self.load_failed, self.loading = True, False
+                return None
+            self.customer_name = loaded.customer_name
+            self.cards = (self.cards + loaded.cards) if mode == MORE else loaded.cards
+            self.total, self.account_total = loaded.total, loaded.account_total
+            self.loading = self.load_failed = False
         return None
 
-    @rx.event
-    def on_load(self):
+    @rx.event(background=True)
+    async def on_load(self):
         # No intermediate "loading" delta: a new tab starts with the skeleton, a reload keeps its cards.
-        self.session_ended = False
-        return self._load(remember=True)
+        return await self._load(remember=True)
 
-    @rx.event
-    def retry(self):
-        self.loading, self.load_failed = True, False
-        yield
-        yield self._load()
+    @rx.event(background=True)
+    async def retry(self):
+        async with self:
+            self.loading, self.load_failed = True, False
+        return await self._load()
 
-    @rx.event
-    def set_filter(self, value: str | list[str]):
+    @rx.event(background=True)
+    async def set_filter(self, value: str | list[str]):
         value = value[0] if isinstance(value, list) and value else value
         if value in queries.FILTERS:
-            self.filter_value = value
-            return self._load()
+            async with self:
+                self.filter_value = value
+            return await self._load()
+        return None
 
-    @rx.event
-    def set_search(self, value: str):
-        self.search = value[:100]
-        return self._load()
+    @rx.event(background=True)
+    async def set_search(self, value: str):
+        async with self:
+            self.search = value[:100]
+        return await self._load()
 
-    @rx.event
-    def load_more(self):
-        return self._load(append=True)
+    @rx.event(background=True)
+    async def load_more(self):
+        return await self._load(MORE)
 
     def _apply_live(self, changes, batch: PushBatch) -> None:
         """A pushed change (see marketu_app.live.watcher): fresh cards and a toast."""
@@ -95,13 +137,10 @@ class ParcelsState(SessionState):
         self._refresh(customer_id, batch.page)
         self._show_live(changes)
 
-    @rx.event
-    def reload(self):
+    @rx.event(background=True)
+    async def reload(self):
         """The same cards, fresh (after a language change)."""
-        customer = self._current_customer()
-        if customer is None:
-            return self._to_sign_in()
-        self._refresh(customer.id)
+        return await self._load(SAME)
 
     def _refresh(self, customer_id: int, shared=None) -> None:
         """Fresh data for the cards already shown; `shared(key, compute)` lets tabs showing the same page share it."""

@@ -27,6 +27,9 @@ class SessionState(LocaleState):
                                    max_age=get_settings().session_days * 86400)
     customer_name: str = ""
 
+    def _session_token(self) -> str:
+        return self.session_token
+
     def _current_customer(self) -> Customer | None:
         """The signed-in customer, checked against the database on every call."""
         if not self.session_token:
