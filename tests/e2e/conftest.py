@@ -117,3 +117,33 @@ def wait_for_cards(page: Page) -> None:
 
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def fresh_customer(base: str, tag: str, parcels: dict[str, list[tuple[str, str, str]]]) -> dict:
+    """A new customer of this test module alone, through the operator API: `parcels` maps a parcel
+    suffix to its orders (order suffix, title, status). Returns the sign-in and the numbers it got, so
+    that a module's tests neither read nor change the demo data or another module's."""
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    import httpx
+
+    key = f"{tag}-{uuid.uuid4().hex[:6]}"
+    email, password = f"{key}@example.kz", "e2e-password-0123"
+    at = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+    numbers: dict[str, str] = {}
+    with httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+                      timeout=60) as api:
+        def put(path: str, body: dict) -> None:
+            r = api.put(path, json=body)
+            assert r.status_code == 201, r.text
+
+        put(f"/customers/{key}", {"name": f"E2E {tag}", "email": email, "password": password})
+        for p, orders in parcels.items():
+            numbers[p] = f"P-{key}-{p}"
+            put(f"/parcels/{numbers[p]}", {"customer_id": key, "delivery_method": "pickup"})
+            for o, title, status in orders:
+                numbers[o] = f"M-{key}-{o}"
+                put(f"/orders/{numbers[o]}", {"customer_id": key, "parcel_number": numbers[p], "title": title,
+                                              "marketplace": "taobao", "status": status, "status_at": at})
+    return {"email": email, "password": password, **numbers}

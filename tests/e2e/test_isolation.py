@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from marketu_app.db.engine import make_engine
+from marketu_app.db.models import EmsTrack, Parcel
 from tests.e2e.conftest import SECOND_PASSWORD, SECOND_PHONE, sign_in, wait_for_cards
 
 # What the second demo customer has: parcel and order numbers, titles, city, track.
@@ -34,8 +39,7 @@ def test_foreign_parcel_reads_exactly_like_a_missing_one(app_server, page):
     wait_for_cards(page)
     for number in ("P-250201", "M-250202-1", "Робот", "EE600000"):
         page.get_by_role("searchbox").fill(number)
-        page.get_by_text("Ничего не найдено").wait_for()
-    page.wait_for_timeout(300)
+        page.get_by_text("Ничего не найдено").wait_for()  # that answer's frames have arrived
     seen = "\n".join(frames) + page.content()
     leaked = [s for s in SECOND_SECRETS if s in seen and s not in ("P-250201", "M-250202-1", "Робот", "EE600000")]
     assert leaked == []
@@ -54,17 +58,32 @@ def test_second_customer_sees_only_their_parcels(app_server, page):
     assert [s for s in FIRST_SECRETS if s in seen] == ["P-240101"] and seen.count("Li-Ning") == 0
 
 
-def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_server, page):
-    """The page's own events are rewritten on the wire to name the other customer's order and parcel."""
+def _refresh_requested_at(db_url: str, parcel_number: str):
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as s:
+            parcel = s.exec(select(Parcel).where(Parcel.number == parcel_number)).one()
+            track = s.get(EmsTrack, parcel.ems_track_number) if parcel.ems_track_number else None
+            return track.refresh_requested_at if track else None
+    finally:
+        engine.dispose()
+
+
+def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_server, db_url, page):
+    """The page's first `toggle_history` and `refresh_tracking` are rewritten on the wire to name the
+    other customer's order and parcel; the same clicks sent again untouched show when those are through."""
     sent: list[str] = []
+    crafted = {"toggle_history": 0, "refresh_tracking": 0}
 
     def tamper(ws):
         server = ws.connect_to_server()
 
         def to_server(message):
-            if isinstance(message, str) and "toggle_history" in message:
+            if isinstance(message, str) and "toggle_history" in message and not crafted["toggle_history"]:
+                crafted["toggle_history"] += 1
                 message = message.replace("M-240101-1", "M-250201-1")
-            if isinstance(message, str) and "refresh_tracking" in message:
+            if isinstance(message, str) and "refresh_tracking" in message and not crafted["refresh_tracking"]:
+                crafted["refresh_tracking"] += 1
                 message = message.replace("/parcel/P-240101", "/parcel/P-250202")
             sent.append(message if isinstance(message, str) else "")
             server.send(message)
@@ -72,17 +91,30 @@ def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_se
         ws.on_message(to_server)
         server.on_message(lambda message: ws.send(message))
 
+    foreign_before = _refresh_requested_at(db_url, "P-250202")
     page.route_web_socket("**/_event/**", tamper)
     frames = _record_frames(page)
     sign_in(page, app_server.url, path="/parcel/P-240101")
     page.wait_for_url("**/parcel/P-240101")
     card = page.locator(".order-card").filter(has_text="Li-Ning")
     card.wait_for()
-    card.get_by_role("button", name="История").click()
-    page.get_by_role("button", name="Обновить").click()
-    page.wait_for_timeout(1500)
+    card.get_by_role("button", name="История").click()  # crafted: the foreign order
+    card.get_by_role("button", name="История").click()  # the customer's own, handled after it
+    expect(card.get_by_role("button", name="Скрыть историю")).to_be_visible()  # opened once: by the second
     assert any("M-250201-1" in m for m in sent)  # the crafted event did go out
-    assert card.get_by_role("button", name="Скрыть историю").count() == 0  # nothing opened
+    refresh = page.get_by_role("button", name="Обновить")
+    too_soon = page.get_by_text("Можно обновлять раз в минуту")
+    refresh.click()  # crafted: the foreign parcel
+    for _ in range(5):  # then the customer's own, until one is answered "once a minute" (the one before went through)
+        refresh.click()
+        try:
+            expect(too_soon).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    expect(too_soon).to_be_visible()
+    assert any("/parcel/P-250202" in m for m in sent)
+    assert _refresh_requested_at(db_url, "P-250202") == foreign_before  # the foreign track was not touched
     seen = "\n".join(frames) + page.content()
     # Only the numbers the attacker typed come back (as their own router data), never the data behind them.
     assert not [s for s in SECOND_SECRETS if s in seen and s not in ("M-250201-1", "P-250202")]

@@ -10,23 +10,24 @@ from sqlmodel import Session
 from marketu_app.db import writes
 from marketu_app.db.engine import make_engine
 from marketu_app.db.inputs import OrderEventIn
-from tests.e2e.conftest import sign_in, wait_for_cards
+from tests.e2e.conftest import fresh_customer, sign_in, wait_for_cards
 from tests.e2e.test_live_updates import post_status
 
 
 def test_page_recovers_after_a_backend_restart_and_nothing_is_lost(app_server, page, db_url):
-    sign_in(page, app_server.url, path="/parcel/P-240105")
-    page.wait_for_url("**/parcel/P-240105")
+    shop = fresh_customer(app_server.url, "restart", {"p": [("o", "Платье летнее миди", "to_china_warehouse")]})
+    sign_in(page, app_server.url, shop["email"], shop["password"], path=f"/parcel/{shop['p']}")
+    page.wait_for_url(f"**/parcel/{shop['p']}")
     order = page.locator(".order-card").filter(has_text="Платье летнее миди")
     expect(order.locator(".order-status")).to_contain_text("Доставка на склад в Китае", timeout=20_000)
-    post_status(app_server.url, "M-240105-1", "at_china_warehouse", minutes_ago=10)
+    post_status(app_server.url, shop["o"], "at_china_warehouse", minutes_ago=10)
     expect(order.locator(".order-status")).to_contain_text("На складе в Китае", timeout=5_000)
 
     app_server.stop()
     # Written while the backend is down (e.g. by another worker): must show after the restart.
     engine = make_engine(db_url)
     with Session(engine) as session:
-        writes.add_order_event(session, "M-240105-1", OrderEventIn(
+        writes.add_order_event(session, shop["o"], OrderEventIn(
             status="shipped_from_china", at=datetime.now(timezone.utc) - timedelta(minutes=5)))
         session.commit()
     engine.dispose()
@@ -34,7 +35,7 @@ def test_page_recovers_after_a_backend_restart_and_nothing_is_lost(app_server, p
 
     # No reload: the page reconnects and its on_load runs again on the fresh backend.
     expect(order.locator(".order-status")).to_contain_text("Отправлен со склада из Китая", timeout=60_000)
-    post_status(app_server.url, "M-240105-1", "at_almaty_warehouse")
+    post_status(app_server.url, shop["o"], "at_almaty_warehouse")
     expect(order.locator(".order-status")).to_contain_text("На складе в Алматы", timeout=10_000)
 
     # The next page is a chunk the tab has not loaded yet: the restart rebuilt the frontend, and the
