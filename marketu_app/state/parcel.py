@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 import reflex as rx
 
 from marketu_app.auth.sessions import resolve_session
@@ -16,12 +13,9 @@ from marketu_app.i18n.texts import text
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import remember_tab
 from marketu_app.settings import get_settings
+from marketu_app.state.offloop import SIGNED_OUT, load_off_loop, run_blocking
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelDetailView, parcel_detail
-
-log = logging.getLogger("marketu")
-
-SIGNED_OUT, FAILED = object(), object()
 
 
 class ParcelState(SessionState):
@@ -56,28 +50,17 @@ class ParcelState(SessionState):
         self.not_found = False
 
     async def _load(self, remember: bool = False):
-        """Loads the parcel off the event loop; the state is locked only to read the inputs and to apply."""
-        async with self:
-            self._load_seq += 1
-            seq = self._load_seq
-            ask = (self._session_token(), self.router.session.client_token if remember else None,
-                   self.page_number, self.lang)
-        try:
-            loaded = await asyncio.to_thread(_fetch_parcel, *ask)
-        except Exception:
-            log.exception("parcel page failed to load")
-            loaded = FAILED
-        async with self:
-            if seq != self._load_seq:
-                return None  # a newer load is on its way
-            if loaded is SIGNED_OUT:
-                return self._to_sign_in()
-            if loaded is FAILED:
-                self.load_failed, self.loading = True, False
-                return None
+        """The parcel loaded off the event loop (state/offloop.py)."""
+
+        def read() -> tuple:
+            tab = self.router.session.client_token if remember else None
+            return self._session_token(), tab, self.page_number, self.lang
+
+        def apply(loaded: tuple) -> None:
             self.customer_name, fetched = loaded
             self._show(fetched)
-        return None
+
+        return await load_off_loop(self, read, _fetch_parcel, apply, "parcel page")
 
     @rx.event(background=True)
     async def on_load(self):
@@ -122,7 +105,7 @@ class ParcelState(SessionState):
         """Asks the poller to check this parcel's EMS track now (at most once a minute)."""
         async with self:
             token, number = self._session_token(), self.page_number
-        accepted = await asyncio.to_thread(_request_refresh, token, number)
+        accepted = await run_blocking(_request_refresh, token, number)
         async with self:
             if accepted is SIGNED_OUT:
                 return self._to_sign_in()

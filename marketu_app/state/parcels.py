@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 
 import reflex as rx
@@ -13,13 +11,11 @@ from marketu_app.db import queries
 from marketu_app.db.engine import session_scope
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import remember_tab
+from marketu_app.state.offloop import SIGNED_OUT, load_off_loop
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelCardView, parcel_card
 
-log = logging.getLogger("marketu")
-
 FIRST, MORE, SAME = "first", "more", "same"  # the first page; the next one; the cards shown, fresh
-FAILED = object()
 
 
 @dataclass(frozen=True)
@@ -31,13 +27,13 @@ class LoadedCards:
 
 
 def _fetch_cards(token: str, tab: str | None, filter_value: str, search: str, offset: int, limit: int,
-                 lang: str) -> LoadedCards | None:
-    """In a worker thread: the customer (once), the tab recorded for live pushes, the page and its cards.
-    None: nobody is signed in with this token."""
+                 lang: str):
+    """In a worker thread: the customer (once), the tab recorded for live pushes, the page and its cards
+    (LoadedCards), or SIGNED_OUT."""
     with session_scope() as db:
         customer = resolve_session(db, token)
         if customer is None:
-            return None
+            return SIGNED_OUT
         if tab:
             remember_tab(db, tab, customer.id, "parcels")
         page = queries.parcel_page(db, customer.id, filter_value, search, offset=offset, limit=limit)
@@ -68,34 +64,23 @@ class ParcelsState(SessionState):
         return not self.loading and not self.load_failed and self.account_total > 0 and self.total == 0
 
     async def _load(self, mode: str = FIRST, remember: bool = False):
-        """Loads cards off the event loop; the state is locked only to read the inputs and to apply."""
-        async with self:
-            self._load_seq += 1
-            seq = self._load_seq
-            token, tab = self._session_token(), self.router.session.client_token
+        """Cards loaded off the event loop (state/offloop.py)."""
+
+        def read() -> tuple:
             offset = len(self.cards) if mode == MORE else 0
             limit = max(len(self.cards), queries.PAGE_SIZE) if mode == SAME else queries.PAGE_SIZE
-            ask = (self.filter_value, self.search, offset, limit, self.lang)
             if remember:  # a page load: a session that ended on this page before is not news any more
                 self.session_ended = False
-        try:
-            loaded = await asyncio.to_thread(_fetch_cards, token, tab if remember else None, *ask)
-        except Exception:
-            log.exception("parcels page failed to load")
-            loaded = FAILED
-        async with self:
-            if seq != self._load_seq:
-                return None  # a newer load (another filter, another search) is on its way
-            if loaded is None:
-                return self._to_sign_in()
-            if loaded is FAILED:
-                self.load_failed, self.loading = True, False
-                return None
+            tab = self.router.session.client_token if remember else None
+            return self._session_token(), tab, self.filter_value, self.search, offset, limit, self.lang
+
+        def apply(loaded: LoadedCards) -> None:
             self.customer_name = loaded.customer_name
             self.cards = (self.cards + loaded.cards) if mode == MORE else loaded.cards
             self.total, self.account_total = loaded.total, loaded.account_total
             self.loading = self.load_failed = False
-        return None
+
+        return await load_off_loop(self, read, _fetch_cards, apply, "parcels page")
 
     @rx.event(background=True)
     async def on_load(self):
