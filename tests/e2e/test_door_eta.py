@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import PHONE, SECOND_PASSWORD, SECOND_PHONE, new_context, sign_in, wait_for_cards
 from tests.e2e.test_live_updates import post_status
 
-RU_DAYS = r"\d{1,2} [а-я]+\.?( – \d{1,2} [а-я]+\.?)?"
+RU_DAYS = r"\d{1,2}\s[а-я]+\.?(\s–\s\d{1,2}\s[а-я]+\.?)?\s*"  # \s: the numbers keep their month (no-break space)
 
 
 def test_door_date_on_cards_and_the_parcel_page_in_three_languages(app_server, page):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import sign_in, wait_for_cards
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-RU_DATE_RANGE = re.compile(r"ожидается \d{1,2} [а-я]+\.? – \d{1,2} [а-я]+\.?")
+RU_DATE_RANGE = re.compile(r"ожидается \d{1,2}\s[а-я]+\.?\s–\s\d{1,2}\s[а-я]+\.?")  # \s: no-break spaces too
 
 
 def test_ems_events_show_in_the_parcel_timeline_in_order_and_in_russian(app_server, page):
