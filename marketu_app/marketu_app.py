@@ -21,6 +21,7 @@ from marketu_app.pages.notifications import notifications_page
 from marketu_app.pages.parcel import parcel_page
 from marketu_app.pages.parcels import parcels_page
 from marketu_app.pages.password import password_page
+from marketu_app.pages.reset import forgot_page, reset_page
 from marketu_app.pages.statuses import statuses_page
 from marketu_app.startup import prepare_database
 from marketu_app.state.login import LoginState
@@ -28,6 +29,7 @@ from marketu_app.state.notifications import NotificationsState
 from marketu_app.state.parcel import ParcelState
 from marketu_app.state.parcels import ParcelsState
 from marketu_app.state.password import PasswordState
+from marketu_app.state.reset import ForgotState, ResetState
 from marketu_app.state.statuses import StatusesState
 
 prepare_database()
@@ -54,6 +56,8 @@ app.add_page(parcel_page, route=routes.PARCEL, on_load=ParcelState.on_load,
              title=ParcelState.t["parcel"] + " " + route_param("number") + " · Marketu")
 app.add_page(login_page, route=routes.LOGIN, title="Вход · Marketu", on_load=LoginState.on_load)
 app.add_page(password_page, route=routes.PASSWORD, title="Смена пароля · Marketu", on_load=PasswordState.on_load)
+app.add_page(forgot_page, route=routes.FORGOT, title="Восстановление пароля · Marketu", on_load=ForgotState.on_load)
+app.add_page(reset_page, route=routes.RESET, title="Новый пароль · Marketu", on_load=ResetState.on_load)
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Уведомления · Marketu",
              on_load=NotificationsState.on_load)
 app.add_page(statuses_page, route=routes.STATUSES, title="Статусы заказов · Marketu", on_load=StatusesState.on_load)

@@ -5,8 +5,12 @@ STATUSES = "/statuses"
 LOGIN = "/login"
 PASSWORD = "/password"
 NOTIFICATIONS = "/notifications"
+FORGOT = "/forgot"
+RESET = "/reset"
 PARCEL = "/parcel/[number]"
-NOTIFICATIONS = "/notifications"  # the notification settings (the `notify` page; see layout.main_places)
+NOTIFICATIONS = "/notifications"
+FORGOT = "/forgot"
+RESET = "/reset"  # the notification settings (the `notify` page; see layout.main_places)
 
 
 def parcel_url(number: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketu_app import routes
 from marketu_app.components.form_card import form_card, labelled_input
 from marketu_app.components.layout import shell
+from marketu_app.components.ui import LINK, link
 from marketu_app.state.login import LoginState
 
 
@@ -18,5 +20,6 @@ def login_page() -> rx.Component:
             labelled_input(t["password"], "password", "current-password", input_type="password"),
             error=LoginState.error, error_class="login-error", submit_label=t["sign_in"],
             on_submit=LoginState.submit, reset_on_submit=False,
+            extra=link(t["forgot_link"], href=routes.FORGOT, class_name=f"{LINK} forgot-link"),
         ),
     )

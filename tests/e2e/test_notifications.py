@@ -108,3 +108,49 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     worker.evaluate("self.registration.getNotifications().then(ns => "
                     "self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]})))")
     page.wait_for_url(f"{base}/parcel/P-240103", timeout=15_000)
+
+
+def test_forgot_password_sends_a_one_time_link_that_sets_a_new_password(app_server, browser, notify_standins):
+    import httpx
+
+    from tests.e2e.conftest import OPERATOR_TOKEN
+
+    base = app_server.url
+    r = httpx.put(f"{base}/api/v1/customers/c-reset-e2e", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+                  json={"name": "Reset", "email": "reset-e2e@example.kz", "password": "old password 11"})
+    assert r.status_code in (200, 201), r.text
+    ctx = new_context(browser, PHONE)
+    page = ctx.new_page()
+    try:
+        page.goto(base + "/login")
+        page.get_by_text("Забыли пароль?").click()
+        page.wait_for_url(re.compile(r"/forgot/?$"))
+        page.fill("#identifier", "nobody-here@example.kz")
+        page.click("button[type=submit]")
+        answer = page.locator(".forgot-sent")
+        expect(answer).to_be_visible(timeout=30_000)
+        unknown_text = answer.inner_text()
+        page.goto(base + "/forgot")
+        expect(answer).to_have_count(0)
+        page.fill("#identifier", "Reset-E2E@example.kz")
+        page.click("button[type=submit]")
+        expect(answer).to_have_text(unknown_text, timeout=30_000)  # the same answer whether the account exists or not
+        mail = wait_for(lambda: [m for m in notify_standins.smtp.messages if m["To"] == "reset-e2e@example.kz"],
+                        timeout=30, what="the reset email")[0]
+        link = re.search(r"/reset\?code=[A-Za-z0-9_-]+", mail.get_body(("plain",)).get_content()).group(0)
+        page.goto(base + link)
+        page.fill("#new_password", "brand new pass 7")
+        page.fill("#repeat_password", "brand new pass 7")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/login/?\?reset=1"), timeout=30_000)
+        page.fill("#identifier", "reset-e2e@example.kz")
+        page.fill("#password", "brand new pass 7")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(rf"^{re.escape(base)}/?$"), timeout=30_000)
+        page.goto(base + link)  # a used link sets nothing
+        page.fill("#new_password", "another pass 88")
+        page.fill("#repeat_password", "another pass 88")
+        page.click("button[type=submit]")
+        expect(page.locator(".reset-error")).to_contain_text("устарела или уже использована", timeout=30_000)
+    finally:
+        ctx.close()

@@ -516,3 +516,38 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(env):
             assert per_chat[chats[cid]] == 1
         if per_chat[chats[cid]] == 0:
             assert m.state == "unknown"  # in doubt at the kill: shown as such, never lost silently
+
+
+def test_a_forgotten_password_is_reset_by_a_one_time_link_which_also_ends_the_lock_out(env):
+    from marketu_app.auth import login
+    from marketu_app.auth.sessions import create_session, resolve_session
+    from marketu_app.notify import reset
+
+    cid = customer(env.engine)  # Telegram linked, email too: the link goes to Telegram
+    with Session(env.engine) as s:
+        old_session = create_session(s, cid)
+        for _ in range(login.ACCOUNT_LIMIT):  # locked out by wrong passwords
+            login.sign_in(s, "aigul@example.kz", "wrong password!", "10.0.0.1")
+        s.commit()
+        assert login.sign_in(s, "aigul@example.kz", "long password 1", "10.0.0.2").reason == login.RATE_LIMITED
+        s.rollback()
+        # The same answer either way for the page; only a real account with a channel gets a link.
+        assert reset.request_reset(s, "nobody@example.kz") is False
+        assert reset.request_reset(s, "AIGUL@example.kz") is True
+        assert reset.request_reset(s, "aigul@example.kz") is False  # one a minute
+        s.commit()
+    asyncio.run(_send_all(env.engine))
+    [sent] = env.bot.messages_to(CHAT)
+    link = next(w for w in sent.split() if "/reset?code=" in w)
+    assert link.startswith("https://track.example.kz/reset?code=")
+    code = link.split("code=", 1)[1]
+    with Session(env.engine) as s:
+        assert reset.reset_password(s, code, "short") == "too_short"
+        assert reset.reset_password(s, "forged-code-0123456789", "new password 22") == "bad_code"
+        assert reset.reset_password(s, code, "new password 22") is None
+        s.commit()
+        assert reset.reset_password(s, code, "another password 3") == "bad_code"  # single use
+        assert resolve_session(s, old_session) is None  # every old session ended
+        ok = login.sign_in(s, "aigul@example.kz", "new password 22", "10.0.0.1")
+        assert ok.ok  # the lock-out is gone and the new password works
+        s.commit()
