@@ -421,17 +421,14 @@ def run(seed: int, shift: bool = True, progress: bool = False, recent: tuple = (
             clock["oracle"] += time.perf_counter() - c
             elapsed = t - o.starts[s]
             name = _stage_name(o, s)
-            if almaty is not None:
-                actual = almaty_date(eta.from_days(o.arrival()))
-                lo, mid, hi = oracle_dates(arrivals)
-                preds.append(Prediction("almaty", d, name, elapsed, abs((almaty.expected - actual).days),
-                                        abs((mid - actual).days), almaty.earliest <= actual <= almaty.latest,
-                                        lo <= actual <= hi, o.method, o.dest))
-            if to_door is not None:
-                actual = almaty_date(eta.from_days(o.door_at()))
-                lo, mid, hi = oracle_dates(doors)
-                preds.append(Prediction("door", d, name, elapsed, abs((to_door.expected - actual).days),
-                                        abs((mid - actual).days), to_door.earliest <= actual <= to_door.latest,
+            for kind, e, when, draws in (("almaty", almaty, o.arrival(), arrivals),
+                                         ("door", to_door, o.door_at(), doors)):
+                if e is None:
+                    continue
+                actual = almaty_date(eta.from_days(when))
+                lo, mid, hi = oracle_dates(draws)
+                preds.append(Prediction(kind, d, name, elapsed, abs((e.expected - actual).days),
+                                        abs((mid - actual).days), e.earliest <= actual <= e.latest,
                                         lo <= actual <= hi, o.method, o.dest))
         if progress:
             print(f"  day {d + 1}/{TEST_DAYS}: {len(preds)} predictions", file=sys.stderr, flush=True)

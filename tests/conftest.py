@@ -57,3 +57,14 @@ def any_engine(request):
 def redis_url():
     need_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+@pytest.fixture
+def empty_eta_cache(monkeypatch):
+    """The ETA statistics cache empty, and kept so (no lazy refresh in the background)."""
+    from marketu_app.db import eta_source
+
+    monkeypatch.setattr(eta_source, "lazy_refresh", False)
+    eta_source.clear_cache()
+    yield
+    eta_source.clear_cache()

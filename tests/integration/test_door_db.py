@@ -19,16 +19,10 @@ from marketu_app.settings import get_settings
 from tests.integration.conftest import TOKEN, use_database
 from tests.servers import serve
 
+pytestmark = pytest.mark.usefixtures("empty_eta_cache")
+
 S = OrderStatus
 TRANSIT_DAYS = (7.0, 8.0, 9.0)  # Almaty -> Karaganda in this history: slower than the road-time prior (4-5)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache(monkeypatch):
-    monkeypatch.setattr(eta_source, "lazy_refresh", False)
-    eta_source.clear_cache()
-    yield
-    eta_source.clear_cache()
 
 
 def track(i: int) -> str:

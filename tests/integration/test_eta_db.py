@@ -15,18 +15,12 @@ from marketu_app.db.models import Order, OrderStatusEvent
 from marketu_app.domain.statuses import OrderStatus
 from marketu_app.domain.timeutil import almaty_date, utcnow
 
+pytestmark = pytest.mark.usefixtures("empty_eta_cache")
+
 S = OrderStatus
 JOURNEY = (S.PAID, S.PROCESSING, S.TO_CHINA_WAREHOUSE, S.AT_CHINA_WAREHOUSE, S.SHIPPED_FROM_CHINA,
            S.AT_ALMATY_WAREHOUSE)
 DAYS = (0.5, 1.0, 3.0, 2.0, 9.0)  # known stage durations
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache(monkeypatch):
-    monkeypatch.setattr(eta_source, "lazy_refresh", False)
-    eta_source.clear_cache()
-    yield
-    eta_source.clear_cache()
 
 
 def _order(session: Session, number: str, paid_at, stages: int, parcel: str, cancel_at=None) -> None:

@@ -12,6 +12,8 @@ from marketu_app.domain import eta
 from marketu_app.domain.eta import Eta, Journey, default_stats, estimate, kaplan_meier, learn_stats, parcel_eta
 from marketu_app.domain.timeutil import ALMATY, almaty_date
 
+pytestmark = pytest.mark.usefixtures("empty_eta_cache")
+
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, no Chinese holiday near
 # Known stage durations (days): paid, processing, to_china, at_china, shipped.
@@ -50,14 +52,6 @@ def history() -> list[Journey]:
 @pytest.fixture
 def stats(history):
     return learn_stats(history, NOW)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache(monkeypatch):
-    monkeypatch.setattr(eta_source, "lazy_refresh", False)
-    eta_source.clear_cache()
-    yield
-    eta_source.clear_cache()
 
 
 def test_statistics_learned_from_a_small_known_history():
