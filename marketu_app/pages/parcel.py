@@ -53,7 +53,7 @@ def _header(detail, t) -> rx.Component:
                 rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color, size="3")),
                 width="100%", align="center", wrap="wrap",
             ),
-            rx.text(card.method + rx.cond(card.city != "", " · " + card.city, "") + " · " + card.orders_count,
+            rx.text(card.method + rx.cond(card.city != "", " · " + card.city, "") + " ·\u00a0" + card.orders_count,
                     color=rx.color("gray", 11)),
             rx.progress(value=card.progress_pct, width="100%", aria_label=card.progress),
             rx.text(card.progress, size="2"),
