@@ -7,7 +7,6 @@ like `marketu_app.db.writes`.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -16,10 +15,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from marketu_app.auth.passwords import hash_password, verify_password
-from marketu_app.db.models import ChangeLog, Customer, CustomerSession
+from marketu_app.db.models import Customer, CustomerSession
 from marketu_app.domain.timeutil import to_utc, utcnow
-from marketu_app.live import signal
 from marketu_app.settings import get_settings
+from marketu_app.stream import record_change
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200  # as the operator API accepts (CustomerIn.password)
@@ -155,9 +154,7 @@ def change_password(session: Session, customer_id: int, current_password: str, n
     session.add(customer)
     login.clear_failures(session, [limiter_key])
     ended = end_other_sessions(session, customer_id, keep_token, now)
-    session.add(ChangeLog(customer_id=customer_id, kind=SESSIONS_REVOKED, at=now,
-                          summary=json.dumps({"reason": "password_changed", "ended": ended})))
-    signal.announce(session)
+    record_change(session, customer_id, SESSIONS_REVOKED, at=now, reason="password_changed", ended=ended)
     session.flush()
     return ended
 

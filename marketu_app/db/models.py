@@ -202,12 +202,12 @@ class LoginAttempt(SQLModel, table=True):
 
 
 class ChangeLog(SQLModel, table=True):
-    """One row per committed change a customer should see live (read by the watchers)."""
+    """One row per change a customer should hear of; written only by `marketu_app.stream.record_change`."""
 
     __tablename__ = "change_log"
     __table_args__ = {"extend_existing": True}
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)  # consumers read in id order (stream/cursor.py)
     customer_id: int = Field(foreign_key="customer.id")
     parcel_id: int | None = Field(default=None)
     kind: str = Field(max_length=30)
@@ -350,3 +350,14 @@ class NotifyCursor(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class ChangeCursor(SQLModel, table=True):
+    """How far one consumer of the change log (live pushes, notifications) has got."""
+
+    __tablename__ = "change_cursor"
+    __table_args__ = {"extend_existing": True}
+
+    consumer: str = Field(primary_key=True, max_length=60)
+    last_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = _time(default_factory=utcnow)

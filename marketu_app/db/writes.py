@@ -1,13 +1,12 @@
 """The one write path: the operator API and the demo data both go through here.
 
 Every function takes an open session, changes it, and leaves the commit to the caller,
-so that a request is one transaction. Each records what the customer should see live
-in `ChangeLog` (read by the live-update watchers after commit).
+so that a request is one transaction. Each records what the customer should hear of with
+`marketu_app.stream.record_change` (the change stream read by live pushes and notifications).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +25,6 @@ from marketu_app.db.inputs import (
     ParcelIn,
 )
 from marketu_app.db.models import (
-    ChangeLog,
     CourierEvent,
     Customer,
     EmsTrack,
@@ -36,7 +34,7 @@ from marketu_app.db.models import (
 )
 from marketu_app.domain.statuses import DeliveryMethod, OrderStatus
 from marketu_app.domain.timeutil import to_utc, utcnow
-from marketu_app.live import signal
+from marketu_app.stream import record_change
 
 FUTURE_TOLERANCE = timedelta(hours=24)
 
@@ -58,12 +56,6 @@ class NotFound(Exception):
 @dataclass
 class Written:
     created: bool  # False: an update, or an identical request already applied
-
-
-def _log(session: Session, customer_id: int, kind: str, parcel_id: int | None = None, **summary) -> None:
-    session.add(ChangeLog(customer_id=customer_id, parcel_id=parcel_id, kind=kind,
-                          summary=json.dumps(summary, ensure_ascii=False, default=str)))
-    signal.announce(session)
 
 
 def _changed(obj) -> bool:
@@ -158,7 +150,7 @@ def upsert_parcel(session: Session, number: str, data: ParcelIn) -> tuple[Parcel
     if track and track != old_track:
         _ensure_track(session, track)
     if changed:
-        _log(session, customer.id, "parcel", parcel.id, parcel_number=number)
+        record_change(session, customer.id, "parcel", parcel.id, parcel_number=number)
     return parcel, Written(created=created)
 
 
@@ -230,7 +222,7 @@ def upsert_order(session: Session, number: str, data: OrderIn) -> tuple[Order, W
     if order.parcel_id and order.parcel_id != old_parcel_id:
         _touch_parcel(session, order.parcel_id, order.status_at)
     if changed:
-        _log(session, customer.id, "order", order.parcel_id, order_number=number, title=order.title,
+        record_change(session, customer.id, "order", order.parcel_id, order_number=number, title=order.title,
          status=order.status)
     return order, Written(created=created)
 
@@ -268,7 +260,7 @@ def add_order_event(session: Session, number: str, data: OrderEventIn) -> tuple[
     at = _check_time("at", data.at)
     recorded = _record_status(session, order, data.status, at, data.note)
     if recorded:
-        _log(session, order.customer_id, "order_status", order.parcel_id, order_number=number,
+        record_change(session, order.customer_id, "order_status", order.parcel_id, order_number=number,
              title=order.title, status=order.status, event_status=data.status.value)
     return order, Written(created=recorded)
 
@@ -287,7 +279,7 @@ def add_courier_event(session: Session, number: str, data: CourierEventIn) -> tu
         return parcel, Written(created=False)
     session.add(CourierEvent(parcel_id=parcel.id, code=data.code.value, at=at, note=data.note))
     _touch_parcel(session, parcel.id, at)
-    _log(session, parcel.customer_id, "courier", parcel.id, parcel_number=number, code=data.code.value)
+    record_change(session, parcel.customer_id, "courier", parcel.id, parcel_number=number, code=data.code.value)
     return parcel, Written(created=True)
 
 

@@ -21,18 +21,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, update
-from sqlalchemy import insert as insert_into
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from marketu_app.db.models import ChangeLog, EmsEvent, EmsTrack, Parcel
+from marketu_app.db.models import EmsEvent, EmsTrack, Parcel
 from marketu_app.domain.ems import Event, ParsedEvents, RawEvent, final_group, normalise
 from marketu_app.domain.statuses import DeliveryMethod
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.ems.client import EmsClient, NotRegistered, RateLimited, Unavailable
 from marketu_app.settings import get_settings
+from marketu_app.stream import record_change
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _release(engine: Engine, owner: str, tracks: list[str]) -> None:
         s.commit()
 
 
-_TRACK, _EVENT, _PARCEL, _LOG = (m.__table__ for m in (EmsTrack, EmsEvent, Parcel, ChangeLog))
+_TRACK, _EVENT, _PARCEL = (m.__table__ for m in (EmsTrack, EmsEvent, Parcel))
 
 
 def _insert_events(conn: Connection, track: str, events: list[RawEvent], now: datetime) -> list[RawEvent]:
@@ -146,22 +146,19 @@ def _insert_events(conn: Connection, track: str, events: list[RawEvent], now: da
     return [e for e in new if (e.code, e.at, e.place) in added]
 
 
-def _log_news(conn: Connection, track: str, timeline: list[Event], added: list[RawEvent]) -> None:
-    """A ChangeLog row per parcel showing the track: the live-update watcher pushes it."""
+def _log_news(session: Session, track: str, timeline: list[Event], added: list[RawEvent]) -> None:
+    """A change per parcel showing the track, through the one write path (it wakes the consumers)."""
+    conn = session.connection()
     shown = and_(_PARCEL.c.ems_track_number == track,
                  _PARCEL.c.delivery_method == DeliveryMethod.KAZAKHSTAN.value)
     parcels = conn.execute(sa_select(_PARCEL.c.id, _PARCEL.c.number, _PARCEL.c.customer_id).where(shown)).all()
     if not parcels:
         return
     latest = timeline[-1] if timeline else None
-    logged_at = utcnow()
-    conn.execute(insert_into(_LOG), [dict(
-        customer_id=customer_id, parcel_id=pid, kind="ems", at=logged_at,
-        summary=json.dumps({"parcel_number": number, "track_number": track,
-                            "code": latest.code if latest else None,
-                            "group": latest.group if latest else None,
-                            "text": (latest.text("ru") if latest else "")[:200]}, ensure_ascii=False))
-        for pid, number, customer_id in parcels])
+    for pid, number, customer_id in parcels:
+        record_change(session, customer_id, "ems", pid, parcel_number=number, track_number=track,
+                      code=latest.code if latest else None, group=latest.group if latest else None,
+                      text=(latest.text("ru") if latest else "")[:200])
     newest_at = max(e.at for e in added)
     conn.execute(update(_PARCEL).where(shown, _PARCEL.c.last_activity_at < newest_at)
                  .values(last_activity_at=newest_at))
@@ -178,7 +175,8 @@ def _next_by_news(unchanged: int) -> timedelta:
 
 def _record(engine: Engine, track: str, owner: str, now: datetime, outcome) -> tuple[int, bool]:
     """Stores one poll's result in one transaction: (events added, set inactive)."""
-    with engine.begin() as conn:
+    with Session(engine) as session:
+        conn = session.connection()
         row = conn.execute(sa_select(_TRACK).where(_TRACK.c.track_number == track)).first()
         if row is None:
             return 0, False
@@ -190,7 +188,7 @@ def _record(engine: Engine, track: str, owner: str, now: datetime, outcome) -> t
             v.update(registered=True, last_error=None, failures=0)
             if added:
                 v.update(last_changed_at=now, unchanged_polls=0)
-                _log_news(conn, track, timeline, added)
+                _log_news(session, track, timeline, added)
             else:
                 v["unchanged_polls"] = row.unchanged_polls + 1
             final = final_group(timeline)
@@ -215,6 +213,7 @@ def _record(engine: Engine, track: str, owner: str, now: datetime, outcome) -> t
         if row.refresh_requested_at and row.refresh_requested_at > now:
             v["next_poll_at"] = row.refresh_requested_at  # asked for during this poll: keep it due
         conn.execute(update(_TRACK).where(_TRACK.c.track_number == track).values(**v))
+        session.commit()
         return len(added), not v["active"]
 
 

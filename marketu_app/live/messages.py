@@ -15,12 +15,15 @@ register({
 })
 
 
-def toast_text(kind: str, summary_json: str | None, locale: str) -> str:
-    """A short sentence for a change, or "" when the change needs no toast."""
-    try:
-        summary = json.loads(summary_json or "{}")
-    except ValueError:
-        return ""
+def toast_text(kind: str, summary: dict | str | None, locale: str) -> str:
+    """A short sentence for a change (its summary as a dict or JSON), or "" when it needs no toast."""
+    if not isinstance(summary, dict):
+        try:
+            summary = json.loads(summary or "{}")
+        except ValueError:
+            return ""
+        if not isinstance(summary, dict):
+            return ""
     if kind == "order_status" and summary.get("status"):
         return text("toast_order", locale).format(
             title=summary.get("title", ""), status=status_info(summary["status"]).label_in(locale))

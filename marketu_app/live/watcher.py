@@ -1,11 +1,13 @@
 """Pushes committed changes to the open tabs of the customers they touch.
 
-Every write (operator API, EMS poller) adds ChangeLog rows in its own transaction and wakes the
-watcher (marketu_app.live.signal: NOTIFY on PostgreSQL). One watcher per deployment (a database
-lease picks it among the workers) reads the new rows, finds the customers' open tabs and updates
-their states with `app.modify_state`; with Redis, Reflex relays that to whichever worker holds the
-tab's websocket. Idle, the database cost is one small query per tick (a fallback in case a
-wake-up is missed), however many tabs are open.
+Every write (operator API, EMS poller, sessions) records its changes with
+`marketu_app.stream.record_change`, which wakes the consumers at commit (NOTIFY on PostgreSQL).
+One watcher per deployment (a database lease picks it among the workers) is the change stream's
+"live" consumer: it reads the changes after its cursor (kept in the database, so a new leader goes on
+where the last one stopped), finds the customers' open tabs and updates their states with
+`app.modify_state`; with Redis, Reflex relays that to whichever worker holds the tab's websocket.
+Idle, the database cost is one small query per tick (a fallback in case a wake-up is missed),
+however many tabs are open.
 """
 
 from __future__ import annotations
@@ -18,21 +20,22 @@ from collections import defaultdict
 from datetime import timedelta
 
 import reflex as rx
-from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from marketu_app.auth.sessions import live_session_owners
 from marketu_app.db.engine import get_engine
-from marketu_app.db.models import ChangeLog, CustomerSession
+from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
-from marketu_app.live import lease, signal
+from marketu_app.live import lease
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 from marketu_app.settings import get_settings
+from marketu_app.stream import Change, consume_async, forget_delivered, signal
 
 log = logging.getLogger("marketu.live")
 
 LEASE_NAME = "live-watcher"
+CONSUMER = "live"  # its cursor in change_cursor
 TICK_SECONDS = 1.0  # without a wake-up; also how often the session sweep and midnight are checked
 PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
@@ -50,7 +53,7 @@ def _state_for(page: str):
     return ParcelState if page.startswith("parcel:") else ParcelsState
 
 
-async def push(app, tab, changes: list[ChangeLog], batch: PushBatch) -> bool:
+async def push(app, tab, changes: list[Change], batch: PushBatch) -> bool:
     """Applies `changes` to one tab; False when the tab is gone."""
     manager = app.event_namespace._token_manager if app.event_namespace else None
     if manager is not None and not await manager.is_token_connected(tab.client_token):
@@ -62,9 +65,9 @@ async def push(app, tab, changes: list[ChangeLog], batch: PushBatch) -> bool:
     return True
 
 
-async def deliver(app, changes: list[ChangeLog]) -> int:
+async def deliver(app, changes: list[Change]) -> int:
     """Pushes a batch of changes to the tabs of their customers; returns the number of tabs updated."""
-    by_customer: dict[int, list[ChangeLog]] = defaultdict(list)
+    by_customer: dict[int, list[Change]] = defaultdict(list)
     for change in changes:
         by_customer[change.customer_id].append(change)
     engine = get_engine()
@@ -91,31 +94,22 @@ async def deliver(app, changes: list[ChangeLog]) -> int:
     return pushed
 
 
-def _ended_sessions(session: Session, since, until) -> list[ChangeLog]:
+def _ended_sessions(session: Session, since, until) -> list[Change]:
     """Sessions that expired in (since, until]: their tabs must notice too."""
     rows = session.exec(select(CustomerSession.customer_id).where(
         CustomerSession.expires_at > since, CustomerSession.expires_at <= until)).all()
-    return [ChangeLog(customer_id=cid, kind="sessions_revoked", summary="{}") for cid in set(rows)]
+    return [Change(id=0, customer_id=cid, kind="sessions_revoked") for cid in set(rows)]
 
 
-def _forget_old_changes(engine, now) -> None:
-    """Rows delivered long ago: nobody reads them again."""
-    with Session(engine) as session:
-        session.exec(delete(ChangeLog).where(ChangeLog.at < now - KEEP_CHANGES))
-        session.commit()
-
-
-def _new_day(session: Session) -> list[ChangeLog]:
+def _new_day(session: Session) -> list[Change]:
     """Almaty's midnight: every open page recomputes its dates (ETAs move, "today" changes)."""
-    return [ChangeLog(customer_id=cid, kind="day_changed", summary="{}") for cid in customers_with_tabs(session)]
+    return [Change(id=0, customer_id=cid, kind="day_changed") for cid in customers_with_tabs(session)]
 
 
 async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
     """Lifespan task: the elected watcher delivers changes; the others stand by."""
     engine = get_engine()
     owner = _owner()
-    with Session(engine) as session:
-        last_id = session.exec(select(func.max(ChangeLog.id))).one() or 0
     leading = False
     sweep_every = timedelta(seconds=get_settings().session_sweep_seconds)
     last_sweep = utcnow()
@@ -123,6 +117,10 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
     wake = asyncio.Event()
     signal.subscribe_local(wake)
     listener: asyncio.Task | None = None
+
+    async def handle(changes: list[Change]) -> None:
+        await deliver(app, changes)
+
     try:
         while not (stop_event and stop_event.is_set()):
             leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
@@ -138,20 +136,21 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
             try:
                 while asyncio.get_running_loop().time() < renew_at:
                     wake.clear()  # set again by a commit during this pass: the next pass reads it
+                    if await consume_async(engine, CONSUMER, handle):
+                        continue  # more may be waiting
+                    now = utcnow()
+                    extra: list[Change] = []
                     with Session(engine) as session:
-                        changes = list(session.exec(select(ChangeLog).where(ChangeLog.id > last_id)
-                                                    .order_by(ChangeLog.id).limit(500)))
-                        now = utcnow()
                         if now - last_sweep >= sweep_every:
-                            changes += _ended_sessions(session, last_sweep, now)
+                            extra += _ended_sessions(session, last_sweep, now)
                             last_sweep = now
-                            _forget_old_changes(engine, now)
                         if almaty_date(now) != today:
                             today = almaty_date(now)
-                            changes += _new_day(session)
-                    if changes:
-                        last_id = max([last_id] + [c.id for c in changes if c.id])
-                        await deliver(app, changes)
+                            extra += _new_day(session)
+                    if extra:
+                        await deliver(app, extra)
+                    if last_sweep == now:
+                        await asyncio.to_thread(forget_delivered, engine, KEEP_CHANGES)
                     try:
                         await asyncio.wait_for(wake.wait(), TICK_SECONDS)
                     except TimeoutError:

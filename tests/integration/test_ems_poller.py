@@ -22,6 +22,7 @@ from marketu_app.ems import poller
 from marketu_app.ems.client import EmsClient
 from marketu_app.ems.poller import poller_loop, run_cycle
 from marketu_app.ems.simulator import KazpostSimulator, RunningSimulator, _plan
+from marketu_app.stream import consume, signal
 
 HOURS = timedelta(hours=1)
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # the same loop as the async fixtures
@@ -134,6 +135,21 @@ async def test_delivered_history_lifecycle_and_change_log(any_engine, sim, clien
     assert not state(any_engine, a).active
     assert (await run_cycle(any_engine, client, now + 48 * HOURS)).requests == 0
     assert sim.requests[a] == sim.requests[b] == 2
+
+
+async def test_news_found_by_the_poller_wake_the_change_consumers(any_engine, sim, client, make_parcels):
+    """Through the one write path: a consumer is woken at commit, not at its fallback tick."""
+    make_parcels(track(5))
+    woken = asyncio.Event()
+    signal.subscribe_local(woken)
+    try:
+        await run_cycle(any_engine, client)
+        await asyncio.wait_for(woken.wait(), 5)
+    finally:
+        signal.unsubscribe_local(woken)
+    got = []
+    consume(any_engine, "test", lambda s, changes: got.extend(changes), start="beginning")
+    assert [c.kind for c in got][-1] == "ems" and got[-1].summary["parcel_number"] == "P-1"
 
 
 async def test_same_events_on_every_poll_add_nothing(any_engine, sim, client, make_parcels):

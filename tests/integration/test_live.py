@@ -15,10 +15,11 @@ from marketu_app.db import writes
 from marketu_app.db.inputs import CustomerIn
 from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import utcnow
-from marketu_app.live import lease, signal
+from marketu_app.live import lease
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.messages import toast_text
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, remember_tab, tabs_of
+from marketu_app.stream import signal
 from tests.databases import fresh_pg_schema
 
 

@@ -1,8 +1,8 @@
-"""Wakes the live watcher the moment a change is committed, instead of at its next tick.
+"""Wakes the change log's consumers the moment a change is committed, instead of at their next tick.
 
-Writers call `announce(session)` next to the ChangeLog rows they add. On PostgreSQL that is a
-NOTIFY in the same transaction (sent at commit, to the watcher in whichever worker holds the
-lease); in any case the watcher of this process, if it is the leader, is woken after the commit.
+`record_change` calls `announce(session)`. On PostgreSQL that is a NOTIFY in the same transaction
+(sent at commit, to every process listening); in any case the consumers of this process are woken
+after the commit (the only wake-up on SQLite, where one process runs the app).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-log = logging.getLogger("marketu.live")
+log = logging.getLogger("marketu.stream")
 
 CHANNEL = "marketu_changes"
 _local: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -61,6 +61,6 @@ async def listen(engine: Engine, wake: asyncio.Event) -> None:
                         wake.set()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the database went away: the watcher's ticks carry on meanwhile
-            log.warning("live watcher: LISTEN connection lost (%s); retrying", exc)
+        except Exception as exc:  # the database went away: the consumers' ticks carry on meanwhile
+            log.warning("change stream: LISTEN connection lost (%s); retrying", exc)
             await asyncio.sleep(2)

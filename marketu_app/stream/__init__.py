@@ -1,0 +1,11 @@
+"""The change stream: every change a customer should hear of, recorded by one function and
+delivered to each consumer (live pushes, notifications) exactly once, in commit order.
+
+    from marketu_app.stream import Change, consume, follow, record_change
+"""
+
+from marketu_app.stream.changes import Change, record_change
+from marketu_app.stream.cursor import consume, consume_async, drop_cursor, follow, forget_delivered, position_of
+
+__all__ = ["Change", "record_change", "consume", "consume_async", "follow", "forget_delivered", "drop_cursor",
+           "position_of"]
