@@ -9,7 +9,6 @@ ON CONFLICT DO NOTHING against uq_ems_event, so repeating a poll adds nothing.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random

@@ -25,7 +25,6 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
 from marketu_app.db.models import (
-    ChangeLog,
     Customer,
     NotifyMessage,
     NotifyPending,
@@ -38,6 +37,7 @@ from marketu_app.domain.timeutil import utcnow
 from marketu_app.notify.prefs import channels_of, kinds_of, prefs_of, quiet_of
 from marketu_app.notify.render import render
 from marketu_app.settings import get_settings
+from marketu_app.stream import Change
 
 CLAIM_FOR = timedelta(seconds=60)  # a claimed message not finished by then is claimed again
 BACKOFF = (5, 30, 120, 600, 1800)  # seconds before the next attempt after a transient failure
@@ -56,7 +56,7 @@ def _first_sent(session: Session, parcel_id: int, order_number: str | None) -> b
     return others == 0
 
 
-def ingest(session: Session, changes: list[ChangeLog]) -> int:
+def ingest(session: Session, changes: list[Change]) -> int:
     """Adds the changes worth a message (for their customers' choices); returns how many."""
     ids = [c.id for c in changes if c.id is not None]
     if not ids:
@@ -70,10 +70,7 @@ def ingest(session: Session, changes: list[ChangeLog]) -> int:
     for change in changes:
         if change.id in seen or change.id is None:
             continue
-        try:
-            summary = json.loads(change.summary or "{}")
-        except ValueError:
-            continue
+        summary = change.summary  # a dict (marketu_app.stream.Change)
         number = numbers.get(change.parcel_id)
         first = True
         if summary.get("status") == "sent_to_recipient" and change.parcel_id:

@@ -14,21 +14,22 @@ import os
 import socket
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from marketu_app.db.engine import get_engine, session_scope
-from marketu_app.db.models import ChangeLog, NotifyCursor, NotifyMessage
+from marketu_app.db.models import NotifyMessage
 from marketu_app.domain.timeutil import utcnow
-from marketu_app.live import lease, signal
+from marketu_app.live import lease
 from marketu_app.notify import bot, dispatch, outbox, telegram
 from marketu_app.settings import get_settings
+from marketu_app.stream import consume, signal
 
 log = logging.getLogger("marketu.notify")
 
 LEASE_NAME = "notify"
 LEASE_SECONDS = 10.0
 TICK_SECONDS = 1.0
-CHANGES_CURSOR = "changes"
+CHANGES_CURSOR = "notify"  # this consumer's cursor in change_cursor
 SEND_CONCURRENCY = 8
 
 
@@ -37,21 +38,9 @@ def owner_id() -> str:
 
 
 def ingest_new(engine: Engine, limit: int = 500) -> int:
-    """Reads changes past the stored cursor and takes the ones worth a message, in one transaction."""
-    with session_scope(engine) as session:
-        cursor = session.get(NotifyCursor, CHANGES_CURSOR)
-        if cursor is None:  # first start: from now on (history is no news)
-            latest = session.exec(select(ChangeLog.id).order_by(ChangeLog.id.desc())).first() or 0
-            session.add(NotifyCursor(name=CHANGES_CURSOR, value=latest))
-            return 0
-        changes = list(session.exec(select(ChangeLog).where(ChangeLog.id > cursor.value)
-                                    .order_by(ChangeLog.id).limit(limit)))
-        if not changes:
-            return 0
-        outbox.ingest(session, changes)
-        cursor.value = changes[-1].id
-        session.add(cursor)
-        return len(changes)
+    """Takes the changes worth a message past this consumer's cursor, in one transaction with it
+    (marketu_app.stream: none skipped, none twice); a first start begins at "now"."""
+    return consume(engine, CHANGES_CURSOR, outbox.ingest, batch_size=limit)
 
 
 def flush(engine: Engine) -> int:

@@ -26,9 +26,9 @@ from datetime import timedelta
 from typing import Awaitable, Callable, Literal
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from marketu_app.db.models import ChangeCursor, ChangeLog

@@ -20,8 +20,8 @@ from marketu_app.api.schemas import CourierEventIn, CustomerIn, OrderEventIn, Or
 from marketu_app.db import writes
 from marketu_app.db.engine import reset_engine
 from marketu_app.db.models import (
+    ChangeCursor,
     Customer,
-    NotifyCursor,
     NotifyMessage,
     NotifyPending,
     PushSubscription,
@@ -56,7 +56,7 @@ def env(any_engine, monkeypatch):
         get_settings.cache_clear()
         reset_engine()
         with Session(any_engine) as s:  # the cursor starts at "now", like a first start
-            s.add(NotifyCursor(name=worker.CHANGES_CURSOR, value=0))
+            s.add(ChangeCursor(consumer=worker.CHANGES_CURSOR, last_id=0))
             s.commit()
         yield SimpleNamespace(engine=any_engine, bot=bot, bot_url=bot_url, smtp=smtp, push=push)
     reset_engine()
@@ -156,7 +156,7 @@ def test_replays_and_two_workers_never_send_twice(env):
     orders_arrive(env.engine, n=2)
     worker.ingest_new(env.engine)
     with Session(env.engine) as s:  # the cursor is set back: the same changes are read again
-        s.get(NotifyCursor, worker.CHANGES_CURSOR).value = 0
+        s.get(ChangeCursor, worker.CHANGES_CURSOR).last_id = 0
         s.commit()
     worker.ingest_new(env.engine)
     with Session(env.engine) as s:
