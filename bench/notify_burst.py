@@ -41,9 +41,9 @@ from sqlmodel import Session, select  # noqa: E402
 from marketu_app.api.schemas import OrderEventIn  # noqa: E402
 from marketu_app.db import writes  # noqa: E402
 from marketu_app.db.models import (  # noqa: E402
+    ChangeCursor,
     ChangeLog,
     Customer,
-    NotifyCursor,
     NotifyMessage,
     Order,
     Parcel,
@@ -74,7 +74,7 @@ def seed(engine, n: int) -> None:
                          marketplace="taobao", status="shipped_from_china", status_at=shipped)
                    for i, c in enumerate(customers) for k in range(4)])
         s.add_all([TelegramLink(customer_id=c.id, chat_id=100_000 + i) for i, c in enumerate(customers)])
-        s.add(NotifyCursor(name="changes", value=s.exec(select(func.max(ChangeLog.id))).one() or 0))
+        s.add(ChangeCursor(consumer="notify", last_id=s.exec(select(func.max(ChangeLog.id))).one() or 0))
         s.commit()
 
 
