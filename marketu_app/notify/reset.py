@@ -5,19 +5,18 @@ The page's answer never depends on whether the account exists (the caller shows 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from marketu_app.auth import login, sessions
 from marketu_app.auth.passwords import hash_password
-from marketu_app.db.models import ChangeLog, Customer, NotifyMessage, OneTimeCode, TelegramLink
+from marketu_app.db.models import Customer, NotifyMessage, OneTimeCode, TelegramLink
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.i18n.texts import register, text
-from marketu_app.live import signal
 from marketu_app.notify.prefs import code_hash, new_code, prefs_of, take_code
 from marketu_app.settings import get_settings
+from marketu_app.stream import record_change
 
 RESET_TTL = timedelta(minutes=30)
 RESEND_AFTER = timedelta(minutes=1)  # at most one link a minute per account
@@ -81,8 +80,7 @@ def reset_password(session: Session, code: str, new_password: str) -> str | None
     customer.updated_at = utcnow()
     session.add(customer)
     ended = sessions.end_other_sessions(session, customer.id, None)  # all: the old password may be known
-    session.add(ChangeLog(customer_id=customer.id, kind=sessions.SESSIONS_REVOKED,  # open pages sign out
-                          summary=json.dumps({"reason": "password_reset", "ended": ended})))
-    signal.announce(session)
+    record_change(session, customer.id, sessions.SESSIONS_REVOKED,  # open pages sign out
+                  reason="password_reset", ended=ended)
     login.clear_failures(session, {customer.phone, customer.email} - {None})  # the lock-out ends too
     return None
