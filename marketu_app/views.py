@@ -5,12 +5,15 @@ Pure functions of the rows, the locale and the time; no Reflex and no SQL here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import marketu_app.i18n.ui_texts  # noqa: F401  (registers the texts)
 from marketu_app import routes
 from marketu_app.db.queries import OrderRow, ParcelRow
+from marketu_app.domain.ems import FINAL_GROUPS
+from marketu_app.domain.phones import normalize_phone
 from marketu_app.domain.statuses import (
     COURIER_EVENT_LABELS,
     DELIVERY_METHOD_LABELS,
@@ -32,6 +35,23 @@ MILESTONES = (  # (journey index reached, text key), the highest that any order 
     (journey_index(OrderStatus.AT_CHINA_WAREHOUSE), "milestone_china"),
     (journey_index(OrderStatus.PAID), "milestone_paid"),
 )
+
+
+GROUP_ORDERS_FROM = 7  # a parcel with this many orders shows them grouped by status
+FOLD_AFTER = 5  # a status group longer than this shows FOLD_SHOWN orders and folds the rest
+FOLD_SHOWN = 3
+SAME_TIME = timedelta(hours=6)  # one status for several orders within this: one timeline row
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+7|8)[\s(\-]*7\d{2}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)")
+# Delivered or returned, as EMS or the Almaty courier says: the parcel's headline follows.
+_CARRIER_FINAL = {("ems", "delivered"): "carrier_delivered", ("ems", "returned"): "carrier_returned",
+                  ("courier", CourierEventCode.DELIVERED.value): "carrier_delivered",
+                  ("courier", CourierEventCode.RETURNED_TO_OFFICE.value): "courier_returned"}
+
+
+@dataclass
+class TextPart:
+    text: str
+    href: str = ""  # a tel: link when the part is a phone number
 
 
 @dataclass
@@ -85,6 +105,7 @@ class ParcelCardView:
     updated: str
     door: str = ""  # "доставка в Караганду: 3 – 6 дек."
     door_kind: str = "none"  # expected | late | ready | none
+    stage_source: str = ""  # ems | courier: the headline is the carrier's word (delivered, returned)
 
 
 @dataclass
@@ -94,30 +115,58 @@ class TimelineItem:
     source: str  # order | courier | ems
     title: str
     detail: str
+    detail_parts: list[TextPart] = field(default_factory=list)  # the detail, phone numbers as tel: links
+
+
+@dataclass
+class StatusCount:
+    label: str
+    color: str
+    count: int
+
+
+@dataclass
+class OrderGroup:
+    status: str
+    label: str
+    color: str
+    count: str  # "12 заказов"
+    shown: list[OrderView] = field(default_factory=list)
+    folded: list[OrderView] = field(default_factory=list)
+    folded_label: str = ""  # "Ещё 9 заказов"
 
 
 @dataclass
 class ParcelDetailView:
     card: ParcelCardView
     recipient: str
+    recipient_phone: str
+    recipient_phone_href: str
     address: str
     weight: str
     track_number: str
     kazpost_url: str
     orders: list[OrderView] = field(default_factory=list)
     timeline: list[TimelineItem] = field(default_factory=list)
+    grouped: bool = False  # many orders: shown by status group, with a summary at the top
+    status_summary: list[StatusCount] = field(default_factory=list)
+    order_groups: list[OrderGroup] = field(default_factory=list)
+    ems_title: str = ""  # the latest EMS event, for the summary near the top (phones)
+    ems_place: str = ""
+    ems_when: str = ""
 
 
 def eta_text(eta, locale: str) -> tuple[str, str]:
-    """(`ожидается 28 нояб. – 2 дек.` | `задерживается` | `прибыл 20 нояб.` | placeholder, kind)."""
+    """The arrival in Almaty, said as such: (`в Алматы ожидается 28 нояб. – 2 дек.` | `задерживается, …` |
+    `прибыл в Алматы 20 нояб.` | placeholder, kind)."""
     if eta is None:
         return text("eta_unknown", locale), "none"
     if eta.arrived:
-        return f"{text('eta_arrived', locale)} {fmt.short_date(eta.arrived, locale)}", "arrived"
+        return text("eta_almaty_arrived", locale).format(date=fmt.short_date(eta.arrived, locale)), "arrived"
+    expected = text("eta_almaty_expected", locale).format(dates=fmt.date_range(eta.earliest, eta.latest, locale))
     if eta.late:
-        return f"{text('eta_late', locale)}, {text('eta_expected_short', locale)} " \
-               f"{fmt.date_range(eta.earliest, eta.latest, locale)}", "late"
-    return f"{text('eta_expected_short', locale)} {fmt.date_range(eta.earliest, eta.latest, locale)}", "expected"
+        return f"{text('eta_late', locale)}, {expected}", "late"
+    return expected, "expected"
 
 
 def _live_orders(row: ParcelRow) -> list[OrderRow]:
@@ -147,6 +196,17 @@ def _progress(row: ParcelRow, locale: str) -> tuple[str, int, str, str]:
     return text("milestone_none", locale), pct, stage.label_in(locale), stage.color
 
 
+def carrier_final(row: ParcelRow) -> tuple[str, str, datetime] | None:
+    """(source, text key, when) when EMS or the Almaty courier last said delivered or returned."""
+    found = []
+    ems, courier = row.latest_ems, row.latest_courier
+    if ems is not None and ems.group in FINAL_GROUPS:
+        found.append(("ems", _CARRIER_FINAL[("ems", ems.group)], ems.at))
+    if courier is not None and ("courier", courier.code) in _CARRIER_FINAL:
+        found.append(("courier", _CARRIER_FINAL[("courier", courier.code)], courier.at))
+    return max(found, key=lambda f: f[2]) if found else None
+
+
 def _tracking(row: ParcelRow, locale: str) -> str:
     ems, courier = row.latest_ems, row.latest_courier
     if ems is not None:
@@ -158,9 +218,22 @@ def _tracking(row: ParcelRow, locale: str) -> str:
     return ""
 
 
+def _headline(row: ParcelRow, locale: str) -> tuple[str, int, str, str, str]:
+    """(progress text, percent, stage label, colour, source): the carrier's final word wins over the orders'."""
+    progress, pct, stage_label, stage_color = _progress(row, locale)
+    final = carrier_final(row) if _live_orders(row) else None
+    if final is None:
+        return progress, pct, stage_label, stage_color, ""
+    source, key, at = final
+    label = f"{text(key, locale)} · {text(source, locale)}"
+    delivered = key == "carrier_delivered"
+    return (f"{text(key, locale)} {fmt.short_date(at, locale)} ({text('said_by_' + source, locale)})",
+            100 if delivered else pct, label, "grass" if delivered else "orange", source)
+
+
 def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
     p = row.parcel
-    progress, pct, stage_label, stage_color = _progress(row, locale)
+    progress, pct, stage_label, stage_color, stage_source = _headline(row, locale)
     eta, eta_kind = eta_text(row.eta, locale)
     door, door_kind = door_text(row.door, p.recipient_city, locale)
     count = row.order_count or len(row.orders)
@@ -181,6 +254,7 @@ def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
         door=door,
         door_kind=door_kind,
         updated=f"{text('updated', locale)} {fmt.date_time(p.last_activity_at, locale)}",
+        stage_source=stage_source,
     )
 
 
@@ -219,32 +293,104 @@ def order_view(row: OrderRow, locale: str) -> OrderView:
     )
 
 
+def text_parts(value: str) -> list[TextPart]:
+    """`Курьер: +7 701 555 66 77, звоните` -> parts, the phone number a tel: link."""
+    parts, last = [], 0
+    for m in _PHONE_IN_TEXT.finditer(value):
+        phone = normalize_phone(m.group(0))
+        if phone is None:
+            continue
+        if m.start() > last:
+            parts.append(TextPart(value[last:m.start()]))
+        parts.append(TextPart(m.group(0), f"tel:{phone}"))
+        last = m.end()
+    if last < len(value):
+        parts.append(TextPart(value[last:]))
+    return parts
+
+
+def _order_rows(row: ParcelRow, locale: str) -> list[tuple[datetime, TimelineItem]]:
+    """Warehouse statuses; the same status for several orders at about the same time is one row."""
+    events = sorted(((e.at, e.status, o.order.title) for o in row.orders for e in o.history), key=lambda x: x[0])
+    clusters: list[list[tuple[datetime, str, str]]] = []
+    open_by_status: dict[str, list[tuple[datetime, str, str]]] = {}
+    for at, status, title in events:
+        cluster = open_by_status.get(status)
+        if cluster is None or at - cluster[0][0] > SAME_TIME:
+            cluster = []
+            clusters.append(cluster)
+            open_by_status[status] = cluster
+        cluster.append((at, status, title))
+    items = []
+    for cluster in clusters:
+        at, status = cluster[-1][0], cluster[0][1]
+        label = status_info(status).label_in(locale)
+        titles = [t for _, _, t in cluster]
+        if len(cluster) > 1:
+            title = f"{fmt.count(len(cluster), 'order', locale)}: {label}"
+            detail = ", ".join(f"«{t}»" for t in titles)
+        else:
+            title, detail = label, f"«{titles[0]}»"
+        items.append((at, TimelineItem(at.isoformat(), fmt.date_time(at, locale, with_year=True), "order", title,
+                                       detail, [TextPart(detail)])))
+    return items
+
+
 def _timeline(row: ParcelRow, ems_events: list, locale: str) -> list[TimelineItem]:
-    """One chronological story: the orders' warehouse statuses, courier events and EMS events."""
-    items: list[tuple[datetime, TimelineItem]] = []
-    for o in row.orders:
-        for e in o.history:
-            items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "order",
-                                             status_info(e.status).label_in(locale), f"«{o.order.title}»")))
+    """One chronological story: the orders' warehouse statuses, courier and EMS events."""
+    items = _order_rows(row, locale)
     for e in row.courier_events:
+        note = e.note or ""
         items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "courier",
-                                         COURIER_EVENT_LABELS[CourierEventCode(e.code)][locale], e.note or "")))
+                                         COURIER_EVENT_LABELS[CourierEventCode(e.code)][locale], note,
+                                         text_parts(note))))
     for e in ems_events:
         items.append((e.at, TimelineItem(e.at.isoformat(), fmt.date_time(e.at, locale, with_year=True), "ems",
-                                         e.text(locale), e.place)))
+                                         e.text(locale), e.place, text_parts(e.place))))
     items.sort(key=lambda pair: pair[0], reverse=True)  # newest first
     return [item for _, item in items]
 
 
+def _groups(orders: list[OrderView], locale: str) -> list[OrderGroup]:
+    """Orders by status, furthest along first; a long group shows a few and folds the rest."""
+    by_status: dict[str, list[OrderView]] = {}
+    for o in orders:
+        by_status.setdefault(o.status, []).append(o)
+    ordered = sorted(by_status, key=lambda s: (journey_index(s) == -1, -journey_index(s)))
+    groups = []
+    for status in ordered:
+        members = by_status[status]
+        info = status_info(status)
+        fold = len(members) > FOLD_AFTER
+        shown, folded = (members[:FOLD_SHOWN], members[FOLD_SHOWN:]) if fold else (members, [])
+        groups.append(OrderGroup(status, info.label_in(locale), info.color, fmt.count(len(members), "order", locale),
+                                 shown, folded,
+                                 text("show_more_orders", locale).format(n=fmt.count(len(folded), "order", locale))
+                                 if folded else ""))
+    return groups
+
+
 def parcel_detail(row: ParcelRow, ems_events: list, settings_page_url: str, locale: str) -> ParcelDetailView:
     p = row.parcel
+    orders = [order_view(o, locale) for o in row.orders]
+    groups = _groups(orders, locale) if len(orders) >= GROUP_ORDERS_FROM else []
+    latest = ems_events[-1] if ems_events else None
+    phone = normalize_phone(p.recipient_phone or "")
     return ParcelDetailView(
         card=parcel_card(row, locale),
-        recipient=", ".join(x for x in (p.recipient_name, p.recipient_phone) if x),
+        recipient=p.recipient_name or "",
+        recipient_phone=p.recipient_phone or "",
+        recipient_phone_href=f"tel:{phone}" if phone else "",
         address=", ".join(x for x in (p.recipient_city, p.recipient_address) if x),
         weight=fmt.weight(p.weight_kg, locale),
         track_number=p.ems_track_number or "",
         kazpost_url=settings_page_url.format(barcode=p.ems_track_number) if p.ems_track_number else "",
-        orders=[order_view(o, locale) for o in row.orders],
+        orders=orders,
         timeline=_timeline(row, ems_events, locale),
+        grouped=bool(groups),
+        status_summary=[StatusCount(g.label, g.color, len(g.shown) + len(g.folded)) for g in groups],
+        order_groups=groups,
+        ems_title=latest.text(locale) if latest else "",
+        ems_place=latest.place if latest else "",
+        ems_when=fmt.date_time(latest.at, locale) if latest else "",
     )

@@ -5,6 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 
+def text_with_links(parts) -> rx.Component:
+    """A text whose phone numbers are tel: links (parts come from views.text_parts)."""
+    return rx.foreach(parts, lambda part: rx.cond(
+        part.href != "",
+        rx.el.a(part.text, href=part.href, class_name="tel-link"),
+        rx.el.span(part.text),
+    ))
+
+
 def _item(item) -> rx.Component:
     return rx.el.li(
         rx.hstack(
@@ -19,7 +28,8 @@ def _item(item) -> rx.Component:
             ),
             rx.vstack(
                 rx.text(item.title, size="2", weight="medium"),
-                rx.cond(item.detail != "", rx.text(item.detail, size="1", color=rx.color("gray", 11))),
+                rx.cond(item.detail != "", rx.text(text_with_links(item.detail_parts), size="1",
+                                                   color=rx.color("gray", 11))),
                 rx.el.time(item.when, date_time=item.at, font_size="var(--font-size-1)",
                            color=rx.color("gray", 11)),
                 spacing="0", min_width="0",
@@ -39,8 +49,12 @@ def timeline(detail, t, state) -> rx.Component:
             rx.spacer(),
             rx.cond(
                 detail.track_number != "",
-                rx.button(rx.icon("refresh-cw", size=16, aria_hidden="true"), t["refresh"],
-                          on_click=state.refresh_tracking, variant="soft", size="2", min_height="44px"),
+                rx.button(rx.icon("refresh-cw", size=16, aria_hidden="true",
+                                  class_name=rx.cond(state.refreshing, "spin", "")),
+                          rx.cond(state.refreshing, t["checking"], t["refresh"]),
+                          on_click=state.refresh_tracking, variant="soft", size="2", min_height="44px",
+                          disabled=state.refreshing, aria_busy=rx.cond(state.refreshing, "true", "false"),
+                          class_name="refresh-button"),
             ),
             width="100%", align="center",
         ),

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, exists, func, or_
 from sqlmodel import Session, select
 
 from marketu_app.db import eta_source, tracking
-from marketu_app.db.models import CourierEvent, Order, OrderStatusEvent, Parcel
-from marketu_app.domain.statuses import OrderStatus
+from marketu_app.db.models import CourierEvent, EmsTrack, Order, OrderStatusEvent, Parcel
+from marketu_app.domain.statuses import CourierEventCode, DeliveryMethod, OrderStatus
 
 PAGE_SIZE = 12
 FILTERS = ("active", "delivered", "cancelled", "all")
@@ -60,6 +60,17 @@ def _aggregates(customer_id: int):
     )
 
 
+def _carrier_said(ems_groups: tuple[str, ...], courier_codes: tuple[str, ...]):
+    """EMS (the track's final status) or the courier's latest event says one of these: the parcel follows it."""
+    ems = exists().where(EmsTrack.track_number == Parcel.ems_track_number,
+                         Parcel.delivery_method == DeliveryMethod.KAZAKHSTAN.value,
+                         EmsTrack.final_status.in_(ems_groups))
+    latest_courier = (select(CourierEvent.code).where(CourierEvent.parcel_id == Parcel.id)
+                      .order_by(CourierEvent.at.desc(), CourierEvent.id.desc()).limit(1)
+                      .correlate(Parcel).scalar_subquery())
+    return or_(ems, func.coalesce(latest_courier, "").in_(courier_codes))  # no courier event: not NULL
+
+
 def _matching_parcel_ids(session: Session, customer_id: int, search: str) -> set[int]:
     """Parcel, order or track number, or product title; case-insensitive in any script.
 
@@ -92,10 +103,14 @@ def parcel_page(session: Session, customer_id: int, filter_: str = "all", search
         .join(agg, agg.c.parcel_id == Parcel.id, isouter=True)
         .where(Parcel.customer_id == customer_id)
     )
+    live = n - cancelled > 0
+    carrier_delivered = and_(live, _carrier_said(("delivered",), (CourierEventCode.DELIVERED.value,)))
+    carrier_finished = and_(live, _carrier_said(("delivered", "returned"), (
+        CourierEventCode.DELIVERED.value, CourierEventCode.RETURNED_TO_OFFICE.value)))
     if filter_ == "active":
-        query = query.where((n == 0) | (n - delivered - cancelled > 0))
+        query = query.where((n == 0) | (n - delivered - cancelled > 0), ~carrier_finished)
     elif filter_ == "delivered":
-        query = query.where(delivered > 0, delivered + cancelled == n)
+        query = query.where(or_(and_(delivered > 0, delivered + cancelled == n), carrier_delivered))
     elif filter_ == "cancelled":
         query = query.where(n > 0, cancelled == n)
     if search.strip():

@@ -123,6 +123,12 @@ def latest_ems_events(session: Session, parcel_ids: list[int]) -> dict[int, Time
     return {pid: events[-1] for pid, events in ems_events_by_parcel(session, parcel_ids).items() if events}
 
 
+def checked_since(session: Session, track: str, since: datetime) -> bool:
+    """Whether the poller has looked at the track since `since` (a refresh asked for then is done)."""
+    row = session.get(EmsTrack, track)
+    return bool(row and row.last_checked_at and row.last_checked_at >= since)
+
+
 def request_refresh(session: Session, parcel: Parcel, now: datetime) -> bool:
     """Makes the parcel's track due now (the poller picks it up within seconds).
 

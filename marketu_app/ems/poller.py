@@ -25,8 +25,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from marketu_app.db.models import EmsEvent, EmsTrack, Parcel
-from marketu_app.domain.ems import Event, ParsedEvents, RawEvent, final_group, normalise
+from marketu_app.db.models import EmsEvent, EmsStatusTitle, EmsTrack, Parcel
+from marketu_app.domain.ems import (
+    ParsedEvents,
+    RawEvent,
+    StatusTitle,
+    customer_events,
+    final_group,
+    normalise,
+)
 from marketu_app.domain.statuses import DeliveryMethod
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.ems.client import EmsClient, NotRegistered, RateLimited, Unavailable
@@ -121,7 +128,7 @@ def _release(engine: Engine, owner: str, tracks: list[str]) -> None:
         s.commit()
 
 
-_TRACK, _EVENT, _PARCEL = (m.__table__ for m in (EmsTrack, EmsEvent, Parcel))
+_TRACK, _EVENT, _PARCEL, _TITLE = (m.__table__ for m in (EmsTrack, EmsEvent, Parcel, EmsStatusTitle))
 
 
 def _insert_events(conn: Connection, track: str, events: list[RawEvent], now: datetime) -> list[RawEvent]:
@@ -145,7 +152,7 @@ def _insert_events(conn: Connection, track: str, events: list[RawEvent], now: da
     return [e for e in new if (e.code, e.at, e.place) in added]
 
 
-def _log_news(session: Session, track: str, timeline: list[Event], added: list[RawEvent]) -> None:
+def _log_news(session: Session, track: str, raw: list[RawEvent], added: list[RawEvent]) -> None:
     """A change per parcel showing the track, through the one write path (it wakes the consumers)."""
     conn = session.connection()
     shown = and_(_PARCEL.c.ems_track_number == track,
@@ -153,11 +160,17 @@ def _log_news(session: Session, track: str, timeline: list[Event], added: list[R
     parcels = conn.execute(sa_select(_PARCEL.c.id, _PARCEL.c.number, _PARCEL.c.customer_id).where(shown)).all()
     if not parcels:
         return
-    latest = timeline[-1] if timeline else None
+    # The toast names the latest event the customer sees, in Kazpost's words where its dictionary has them.
+    codes = {e.code for e in raw}
+    titles = {r.code: StatusTitle(r.code, r.title_ru, r.title_kz, r.onsite) for r in conn.execute(
+        sa_select(_TITLE).where(_TITLE.c.code.in_(codes))).all()} if codes else {}
+    visible = customer_events(normalise(raw, titles))
+    latest = visible[-1] if visible else None
     for pid, number, customer_id in parcels:
         record_change(session, customer_id, "ems", pid, parcel_number=number, track_number=track,
                       code=latest.code if latest else None, group=latest.group if latest else None,
-                      text=(latest.text("ru") if latest else "")[:200])
+                      text=(latest.text("ru") if latest else "")[:120],
+                      texts={loc: latest.text(loc)[:100] for loc in ("kk", "en")} if latest else {})
     newest_at = max(e.at for e in added)
     conn.execute(update(_PARCEL).where(shown, _PARCEL.c.last_activity_at < newest_at)
                  .values(last_activity_at=newest_at))
@@ -187,7 +200,7 @@ def _record(engine: Engine, track: str, owner: str, now: datetime, outcome) -> t
             v.update(registered=True, last_error=None, failures=0)
             if added:
                 v.update(last_changed_at=now, unchanged_polls=0)
-                _log_news(session, track, timeline, added)
+                _log_news(session, track, outcome.events, added)
             else:
                 v["unchanged_polls"] = row.unchanged_polls + 1
             final = final_group(timeline)

@@ -77,11 +77,14 @@ def date_time(value: datetime, locale: str, with_year: bool = False) -> str:
     return keep_numbers_with_words(format_datetime(to_almaty(value), pattern, tzinfo=ALMATY, locale=locale))
 
 
+_JUST_NOW = {"ru": "только что", "kk": "жаңа ғана", "en": "just now"}
+
+
 def ago(value: datetime, now: datetime, locale: str) -> str:
-    """`12 минут назад`."""
+    """`12 минут назад`; under a minute `только что` (not rounded up to a minute)."""
     delta = value - now
     if abs(delta) < timedelta(minutes=1):
-        delta = timedelta(minutes=-1)
+        return _JUST_NOW.get(locale, _JUST_NOW["ru"])
     return keep_numbers_with_words(format_timedelta(delta, add_direction=True, threshold=1.1, locale=locale))
 
 

@@ -31,5 +31,7 @@ def toast_text(kind: str, summary: dict | str | None, locale: str) -> str:
         label = COURIER_EVENT_LABELS[CourierEventCode(summary["code"])][locale]
         return text("toast_parcel", locale).format(number=summary.get("parcel_number", ""), event=label)
     if kind == "ems" and summary.get("text"):
-        return text("toast_parcel", locale).format(number=summary.get("parcel_number", ""), event=summary["text"])
+        texts = summary.get("texts") if isinstance(summary.get("texts"), dict) else {}
+        event = texts.get(locale) or summary["text"]  # ru is "text" (older rows have only that)
+        return text("toast_parcel", locale).format(number=summary.get("parcel_number", ""), event=event)
     return ""

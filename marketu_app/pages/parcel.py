@@ -43,6 +43,55 @@ def _track(detail, t) -> rx.Component:
     )
 
 
+def _recipient(detail, t) -> rx.Component:
+    """The recipient, the phone number a tap-to-call link."""
+    return rx.cond(
+        (detail.recipient != "") | (detail.recipient_phone != ""),
+        rx.vstack(
+            rx.text(t["recipient"], size="1", color=rx.color("gray", 11)),
+            rx.text(
+                detail.recipient,
+                rx.cond(detail.recipient_phone_href != "",
+                        rx.el.a(detail.recipient_phone, href=detail.recipient_phone_href, class_name="tel-link",
+                                aria_label=t["call"] + " " + detail.recipient_phone),
+                        rx.el.span(detail.recipient_phone)),
+                size="2", weight="medium", class_name="recipient",
+            ),
+            spacing="0", min_width="0",
+        ),
+    )
+
+
+def _ems_summary(detail, t) -> rx.Component:
+    """The latest EMS event near the top (phones: the timeline is far below the orders)."""
+    return rx.cond(
+        detail.ems_title != "",
+        rx.el.section(
+            rx.el.p(rx.icon("truck", size=16, aria_hidden="true"), rx.el.strong(t["ems"] + ": " + detail.ems_title),
+                    class_name="ems-summary-title"),
+            rx.el.p(rx.cond(detail.ems_place != "", detail.ems_place + " · ", ""), detail.ems_when,
+                    class_name="ems-summary-meta"),
+            rx.el.a(t["on_kazpost"], href=detail.kazpost_url, target="_blank", rel="noopener noreferrer",
+                    class_name="ems-summary-link"),
+            aria_label=t["ems_latest"],
+            class_name="ems-summary",
+        ),
+    )
+
+
+def _status_summary(detail, t) -> rx.Component:
+    """Many orders: how many are at each status, at the top."""
+    return rx.cond(
+        detail.grouped,
+        rx.el.ul(
+            rx.foreach(detail.status_summary, lambda c: rx.el.li(
+                status_badge(c.count.to_string() + " · " + c.label, c.color))),
+            aria_label=t["orders_by_status"],
+            class_name="status-summary",
+        ),
+    )
+
+
 def _header(detail, t) -> rx.Component:
     card = detail.card
     return rx.card(
@@ -59,8 +108,10 @@ def _header(detail, t) -> rx.Component:
             rx.text(card.progress, size="2"),
             eta_line(card.eta, card.eta_kind),
             door_line(card.door, card.door_kind),
+            _status_summary(detail, t),
+            _ems_summary(detail, t),
             rx.grid(
-                _fact(t["recipient"], detail.recipient),
+                _recipient(detail, t),
                 _fact("", detail.address),
                 _fact(t["weight"], detail.weight),
                 _track(detail, t),
@@ -92,6 +143,27 @@ def _not_found(t) -> rx.Component:
     )
 
 
+def _order(o, t) -> rx.Component:
+    return order_card(o, t, ParcelState.open_histories.contains(o.number), ParcelState.toggle_history(o.number))
+
+
+def _order_group(group, t) -> rx.Component:
+    """One status's orders: a few shown, the rest folded in a native disclosure (no state needed)."""
+    return rx.el.section(
+        rx.el.h3(status_badge(group.label, group.color), rx.el.span(group.count, class_name="order-group-count"),
+                 class_name="order-group-title"),
+        rx.vstack(rx.foreach(group.shown, lambda o: _order(o, t)), spacing="3", width="100%"),
+        rx.cond(
+            group.folded.length() > 0,
+            rx.el.details(
+                rx.el.summary(group.folded_label, class_name="order-group-more"),
+                rx.vstack(rx.foreach(group.folded, lambda o: _order(o, t)), spacing="3", width="100%"),
+            ),
+        ),
+        class_name="order-group",
+    )
+
+
 def _body(t) -> rx.Component:
     detail = ParcelState.detail
     return rx.vstack(
@@ -101,11 +173,11 @@ def _body(t) -> rx.Component:
                 rx.heading(t["orders_in_parcel"], as_="h2", size="5"),
                 rx.cond(
                     detail.orders.length() > 0,
-                    rx.vstack(
-                        rx.foreach(detail.orders, lambda o: order_card(
-                            o, t, ParcelState.open_histories.contains(o.number),
-                            ParcelState.toggle_history(o.number))),
-                        spacing="3", width="100%",
+                    rx.cond(
+                        detail.grouped,
+                        rx.vstack(rx.foreach(detail.order_groups, lambda g: _order_group(g, t)), spacing="4",
+                                  width="100%"),
+                        rx.vstack(rx.foreach(detail.orders, lambda o: _order(o, t)), spacing="3", width="100%"),
                     ),
                     rx.callout(t["no_orders_yet"], icon="info", width="100%"),
                 ),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from datetime import datetime
+
 import reflex as rx
 
 from marketu_app.auth.sessions import resolve_session
@@ -17,6 +22,9 @@ from marketu_app.state.offloop import SIGNED_OUT, load_off_loop, run_blocking
 from marketu_app.state.session import SessionState
 from marketu_app.views import ParcelDetailView, parcel_detail
 
+log = logging.getLogger("marketu")
+WAIT_FOR_CHECK = 45.0  # seconds: the poller's cycle is 15 s; past this the button frees itself
+
 
 class ParcelState(SessionState):
     detail: ParcelDetailView | None = None
@@ -27,6 +35,7 @@ class ParcelState(SessionState):
     ems_checked: str = ""
     ems_unreachable: bool = False
     refresh_message: str = ""
+    refreshing: bool = False  # a check asked for from this tab is under way (the button shows it)
     _parcel_id: int | None = None
     _load_seq: int = 0  # the latest load; an older one finishing late is dropped
 
@@ -102,15 +111,36 @@ class ParcelState(SessionState):
 
     @rx.event(background=True)
     async def refresh_tracking(self):
-        """Asks the poller to check this parcel's EMS track now (at most once a minute)."""
+        """Asks the poller to check this parcel's EMS track now (at most once a minute); the button is busy
+        until the poller has looked (or WAIT_FOR_CHECK passed), then the page shows what it found."""
         async with self:
-            token, number = self._session_token(), self.page_number
-        accepted = await run_blocking(_request_refresh, token, number)
+            if self.refreshing:
+                return None
+            token, number, lang = self._session_token(), self.page_number, self.lang
+        asked = utcnow()
+        accepted = await run_blocking(_request_refresh, token, number, asked)
         async with self:
             if accepted is SIGNED_OUT:
                 return self._to_sign_in()
             if accepted is not None:
-                self.refresh_message = "" if accepted else text("refresh_too_soon", self.lang)
+                self.refresh_message = "" if accepted else text("refresh_too_soon", lang)
+            if not accepted:
+                return None
+            self.refreshing = True
+        loaded = None
+        try:
+            deadline = time.monotonic() + WAIT_FOR_CHECK
+            while time.monotonic() < deadline:
+                await asyncio.sleep(1.0)
+                if await run_blocking(_checked_since, token, number, asked):
+                    break
+            loaded = await run_blocking(_fetch_parcel, token, None, number, lang)
+        except Exception:
+            log.exception("EMS refresh wait failed")
+        async with self:
+            self.refreshing = False
+            if loaded is not None and loaded is not SIGNED_OUT and self.detail is not None:
+                self._show(loaded[1])
         return None
 
 
@@ -137,7 +167,7 @@ def _fetch_parcel(token: str, tab: str | None, number: str, lang: str):
         return customer.name, _detail(db, customer.id, number, lang)
 
 
-def _request_refresh(token: str, number: str):
+def _request_refresh(token: str, number: str, now: datetime):
     """In a worker thread: SIGNED_OUT, None (no such parcel of the customer, or no track), or whether
     the poller accepted the request."""
     with session_scope() as db:
@@ -147,4 +177,12 @@ def _request_refresh(token: str, number: str):
         parcel = queries.owned_parcel(db, customer.id, number)
         if parcel is None or not parcel.ems_track_number:
             return None
-        return tracking.request_refresh(db, parcel, utcnow())
+        return tracking.request_refresh(db, parcel, now)
+
+
+def _checked_since(token: str, number: str, since: datetime) -> bool:
+    """In a worker thread: whether the poller has looked at the customer's parcel's track since `since`."""
+    with session_scope() as db:
+        customer = resolve_session(db, token)
+        parcel = queries.owned_parcel(db, customer.id, number) if customer else None
+        return bool(parcel and parcel.ems_track_number and tracking.checked_since(db, parcel.ems_track_number, since))

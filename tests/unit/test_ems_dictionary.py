@@ -57,3 +57,16 @@ def test_codes_kazpost_hides_are_hidden_unless_milestones():
     events = normalise(raw("TRNRPO", "TRANSITSND", "BAT", "ZZZNEW"), DICTIONARY)
     assert [e.code for e in customer_events(events)] == ["TRNRPO", "BAT", "ZZZNEW"]
     assert len(events) == 4  # kept for the poller's own logic (delivered, undo)
+
+
+def test_the_live_toast_names_the_event_in_the_customers_language():
+    import json
+
+    from marketu_app.live.messages import toast_text
+
+    summary = json.dumps({"parcel_number": "P-1", "text": "Вручено адресату",
+                          "texts": {"kk": "Алушыға табыс етілді", "en": "Delivered"}}, ensure_ascii=False)
+    assert "Алушыға табыс етілді" in toast_text("ems", summary, "kk")
+    assert "Delivered" in toast_text("ems", summary, "en") and "Вручено адресату" in toast_text("ems", summary, "ru")
+    old_row = json.dumps({"parcel_number": "P-1", "text": "Вручено"}, ensure_ascii=False)
+    assert "Вручено" in toast_text("ems", old_row, "en")
