@@ -77,7 +77,7 @@ def _until_ems_delivered(page, base: str) -> None:
     """The poller fetches the new track within a cycle or two; the page is pushed or reloaded."""
     card = page.locator(".parcel-card").filter(has_text="P-NC-EMS")
     for _ in range(30):
-        if "EMS" in (card.locator(".pc-head").inner_text() or ""):
+        if "Вручено" in (card.locator(".pc-head").inner_text() or ""):  # the number itself has "EMS" in it
             return
         page.wait_for_timeout(2000)
         page.reload()
