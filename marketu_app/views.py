@@ -123,6 +123,7 @@ class StatusCount:
     label: str
     color: str
     count: int
+    text: str  # "12 · На складе в Алматы"
 
 
 @dataclass
@@ -327,7 +328,7 @@ def _order_rows(row: ParcelRow, locale: str) -> list[tuple[datetime, TimelineIte
         label = status_info(status).label_in(locale)
         titles = [t for _, _, t in cluster]
         if len(cluster) > 1:
-            title = f"{fmt.count(len(cluster), 'order', locale)}: {label}"
+            title = fmt.keep_numbers_with_words(f"{fmt.count(len(cluster), 'order', locale)}: {label}")
             detail = ", ".join(f"«{t}»" for t in titles)
         else:
             title, detail = label, f"«{titles[0]}»"
@@ -363,10 +364,10 @@ def _groups(orders: list[OrderView], locale: str) -> list[OrderGroup]:
         info = status_info(status)
         fold = len(members) > FOLD_AFTER
         shown, folded = (members[:FOLD_SHOWN], members[FOLD_SHOWN:]) if fold else (members, [])
-        groups.append(OrderGroup(status, info.label_in(locale), info.color, fmt.count(len(members), "order", locale),
-                                 shown, folded,
-                                 text("show_more_orders", locale).format(n=fmt.count(len(folded), "order", locale))
-                                 if folded else ""))
+        more = text("show_more_orders", locale).format(n=fmt.count(len(folded), "order", locale)) if folded else ""
+        groups.append(OrderGroup(status, info.label_in(locale), info.color,
+                                 fmt.keep_numbers_with_words(fmt.count(len(members), "order", locale)),
+                                 shown, folded, fmt.keep_numbers_with_words(more)))
     return groups
 
 
@@ -388,7 +389,8 @@ def parcel_detail(row: ParcelRow, ems_events: list, settings_page_url: str, loca
         orders=orders,
         timeline=_timeline(row, ems_events, locale),
         grouped=bool(groups),
-        status_summary=[StatusCount(g.label, g.color, len(g.shown) + len(g.folded)) for g in groups],
+        status_summary=[StatusCount(g.label, g.color, n, fmt.keep_numbers_with_words(f"{n} · {g.label}"))
+                        for g in groups for n in [len(g.shown) + len(g.folded)]],
         order_groups=groups,
         ems_title=latest.text(locale) if latest else "",
         ems_place=latest.place if latest else "",

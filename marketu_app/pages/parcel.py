@@ -85,7 +85,7 @@ def _status_summary(detail, t) -> rx.Component:
         detail.grouped,
         rx.el.ul(
             rx.foreach(detail.status_summary, lambda c: rx.el.li(
-                status_badge(c.count.to_string() + " · " + c.label, c.color))),
+                status_badge(c.text, c.color))),
             aria_label=t["orders_by_status"],
             class_name="status-summary",
         ),

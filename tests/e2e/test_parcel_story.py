@@ -147,7 +147,7 @@ def test_the_timeline_has_one_row_per_status_for_the_three_orders(viewer, custom
     _open(page, customer.url, "P-NC-EMS")
     rows = page.locator(".timeline-item:not(.ems)")
     expect(rows).to_have_count(3)
-    assert [t.split("\n")[0] for t in rows.all_inner_texts()] == [
+    assert [t.split("\n")[0].replace("\u00a0", " ") for t in rows.all_inner_texts()] == [
         "3 заказа: Упакован", "3 заказа: На складе в Китае", "3 заказа: Оплачен"]
 
 

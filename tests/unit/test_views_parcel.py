@@ -17,6 +17,11 @@ T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
 URL = "https://post.kz/services/postal/{barcode}"
 
 
+def plain(value: str) -> str:
+    """The page keeps numbers with their words by no-break spaces; compare as plain text."""
+    return value.replace("\u00a0", " ")
+
+
 def _order(i: int, status: str, at: datetime, path: list[tuple[str, datetime]] | None = None) -> OrderRow:
     order = Order(id=i, number=f"M-1-{i}", customer_id=1, parcel_id=1, title=f"Товар {i}", marketplace="taobao",
                   status=status, status_at=at)
@@ -45,11 +50,12 @@ def _ems(group: str, code: str, at: datetime, text: str = "Вручено адр
 ])
 def test_the_eta_says_almaty_in_every_language(locale, expected, arrived, late):
     on_the_way = Eta(expected=date(2026, 11, 30), earliest=date(2026, 11, 28), latest=date(2026, 12, 2), late=False)
-    assert eta_text(on_the_way, locale)[0].startswith(expected)
+    assert plain(eta_text(on_the_way, locale)[0]).startswith(expected)
     there = Eta(expected=date(2026, 11, 20), earliest=date(2026, 11, 20), latest=date(2026, 11, 20), late=False,
                 arrived=date(2026, 11, 20))
-    assert eta_text(there, locale)[0].startswith(arrived)
-    assert eta_text(Eta(date(2026, 12, 1), date(2026, 12, 1), date(2026, 12, 3), late=True), locale)[0].startswith(late)
+    assert plain(eta_text(there, locale)[0]).startswith(arrived)
+    delayed = Eta(date(2026, 12, 1), date(2026, 12, 1), date(2026, 12, 3), late=True)
+    assert plain(eta_text(delayed, locale)[0]).startswith(late)
     if locale == "kk":  # Kazakh puts the verb last: "Алматыда 28 қар. – 2 жел. күтіледі"
         assert eta_text(on_the_way, locale)[0].endswith("күтіледі")
 
@@ -61,7 +67,7 @@ def test_ems_delivered_makes_the_headline_full_and_marked_as_from_ems_while_orde
     row = _parcel(orders, latest_ems=_ems("delivered", "ISSPAY", T0 + timedelta(days=2)))
     card = parcel_card(row, "ru")
     assert card.stage_label == "Вручено · EMS Казпочта" and card.stage_source == "ems"
-    assert card.progress_pct == 100 and "по данным EMS Казпочты" in card.progress and card.stage_color == "grass"
+    assert card.progress_pct == 100 and "по данным EMS Казпочты" in plain(card.progress) and card.stage_color == "grass"
     assert [order_view(o, "ru").status_label for o in orders] == ["Отправлен получателю"] * 2
     assert parcel_card(row, "en").stage_label == "Delivered · EMS Kazpost"
 
@@ -82,7 +88,7 @@ def test_ems_returned_and_courier_delivered_lead_too_but_an_ems_event_in_transit
 def test_a_check_under_a_minute_ago_is_just_now():
     assert fmt.ago(T0 - timedelta(seconds=5), T0, "ru") == "только что"
     assert fmt.ago(T0 - timedelta(seconds=59), T0, "en") == "just now"
-    assert fmt.ago(T0 - timedelta(minutes=3), T0, "ru") == "3 минуты назад"
+    assert plain(fmt.ago(T0 - timedelta(minutes=3), T0, "ru")) == "3 минуты назад"
 
 
 # --- item 12: many orders: a summary by status and groups, long groups folded ---
@@ -94,8 +100,9 @@ def test_forty_orders_are_summarised_and_grouped_by_status_with_long_groups_fold
     assert [(c.count, c.label) for c in detail.status_summary] == [
         (12, "На складе в Алматы"), (28, "Отправлен со склада из Китая")]
     almaty, china = detail.order_groups
-    assert almaty.count == "12 заказов" and len(almaty.shown) == 3 and len(almaty.folded) == 9
-    assert almaty.folded_label == "Показать ещё 9 заказов"
+    assert plain(almaty.count) == "12 заказов" and len(almaty.shown) == 3 and len(almaty.folded) == 9
+    assert plain(almaty.folded_label) == "Показать ещё 9 заказов"
+    assert plain(detail.status_summary[0].text) == "12 · На складе в Алматы"
     assert len(china.shown) + len(china.folded) == 28
     small = parcel_detail(_parcel(orders[:3]), [], URL, "ru")
     assert not small.grouped and len(small.orders) == 3
@@ -109,12 +116,12 @@ def test_the_timeline_collapses_one_status_for_several_orders_into_one_row():
     orders = [_order(i, "sent_to_recipient", T0 + timedelta(days=20),
                      [(s, t + timedelta(minutes=10 * i)) for s, t in path]) for i in (1, 2, 3)]
     timeline = parcel_detail(_parcel(orders), [], URL, "ru").timeline
-    assert [t.title for t in timeline] == ["3 заказа: Отправлен получателю", "3 заказа: На складе в Китае",
+    assert [plain(t.title) for t in timeline] == ["3 заказа: Отправлен получателю", "3 заказа: На складе в Китае",
                                            "3 заказа: Оплачен"]
     assert timeline[0].detail == "«Товар 1», «Товар 2», «Товар 3»"
     # Days apart is not "the same time": two rows.
     orders[2].history[1].at += timedelta(days=3)
-    titles = [t.title for t in parcel_detail(_parcel(orders), [], URL, "ru").timeline]
+    titles = [plain(t.title) for t in parcel_detail(_parcel(orders), [], URL, "ru").timeline]
     assert titles.count("2 заказа: На складе в Китае") == 1 and titles.count("На складе в Китае") == 1
 
 
@@ -139,5 +146,5 @@ def test_the_detail_carries_the_latest_ems_event_for_the_summary():
                                                                  "Отправлено из сортировочного центра")]
     detail = parcel_detail(_parcel([_order(1, "sent_to_recipient", T0)]), events, URL, "ru")
     assert detail.ems_title == "Отправлено из сортировочного центра"
-    assert detail.ems_place == "Отделение №5, Караганда" and detail.ems_when.startswith("20 нояб.")
+    assert detail.ems_place == "Отделение №5, Караганда" and plain(detail.ems_when).startswith("20 нояб.")
     assert detail.kazpost_url.endswith("EE471108151KZ")
