@@ -113,7 +113,7 @@ def test_the_eta_says_it_is_the_arrival_in_almaty(viewer, customer):
     expect(page.locator(".parcel-card").filter(has_text="P-NC-40").locator(".eta")).to_contain_text(
         "в Алматы ожидается")
     _open(page, customer.url, "P-NC-40")
-    page.locator("details summary").first.click()  # the folded ones too
+    page.locator(".order-group details summary").first.click()  # the folded ones too
     etas = page.locator(".order-card .eta").all_inner_texts()
     assert sum("прибыл в Алматы" in e for e in etas) == 12
     assert sum("в Алматы ожидается" in e or "задерживается" in e for e in etas) >= 3
