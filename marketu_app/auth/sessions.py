@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from marketu_app.auth import attempts
 from marketu_app.auth.passwords import hash_password, verify_password
 from marketu_app.db.models import Customer, CustomerSession
 from marketu_app.domain.timeutil import to_utc, utcnow
@@ -130,19 +131,17 @@ def change_password(session: Session, customer_id: int, current_password: str, n
     so that a stolen session cannot be used to guess the password; a wrong one is
     committed before raising (the only commit made here).
     """
-    from marketu_app.auth import login  # login imports this module
-
     now = _now(now)
     customer = resolve_session(session, keep_token, now)
     if customer is None or customer.id != customer_id:
         raise PasswordChangeError(PasswordChangeError.NOT_SIGNED_IN)
     limiter_key = f"customer:{customer_id}"
-    login.lock_keys(session, [limiter_key], now)
-    wait = login.seconds_until_allowed(session, limiter_key, None, now)
+    attempts.lock_keys(session, [limiter_key], now)
+    wait = attempts.seconds_until_allowed(session, limiter_key, None, now)
     if wait:
         raise PasswordChangeError(PasswordChangeError.RATE_LIMITED, retry_after_seconds=wait)
     if not verify_password(current_password or "", customer.password_hash):
-        login.record_failure(session, limiter_key, login.PASSWORD_CHANGE_CLIENT, now)
+        attempts.record_failure(session, limiter_key, attempts.PASSWORD_CHANGE_CLIENT, now)
         session.commit()  # the caller rolls back on the exception; the failure must still count
         raise PasswordChangeError(PasswordChangeError.WRONG_PASSWORD)
     if len(new_password) < MIN_PASSWORD_LENGTH:
@@ -152,7 +151,7 @@ def change_password(session: Session, customer_id: int, current_password: str, n
     customer.password_hash = hash_password(new_password)
     customer.updated_at = now
     session.add(customer)
-    login.clear_failures(session, [limiter_key])
+    attempts.clear_failures(session, [limiter_key])
     ended = end_other_sessions(session, customer_id, keep_token, now)
     record_change(session, customer_id, SESSIONS_REVOKED, at=now, reason="password_changed", ended=ended)
     session.flush()

@@ -37,3 +37,19 @@ def test_the_domain_imports_only_the_domain():
                                                      if not m.startswith("marketu_app.domain"))
                  for p in module_files("domain")}
     assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_auth_modules_do_not_import_each_other_in_a_circle():
+    """auth/login.py signs in through sessions; sessions (the password change) shares the attempt limits
+    with it through auth/attempts.py, not by importing login back."""
+    modules = {f"marketu_app.auth.{p.stem}": p for p in module_files("auth") if p.stem != "__init__"}
+    graph = {name: {m for m in imports_of(path) for other in modules if m == other or m.startswith(other + ".")}
+                    - {name} for name, path in modules.items()}
+    graph = {name: {m if m in modules else m.rsplit(".", 1)[0] for m in deps} for name, deps in graph.items()}
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        return any(dep == target or (dep not in seen and reaches(dep, target, seen | {dep}))
+                   for dep in graph.get(start, ()))
+
+    circles = sorted(name for name in modules if reaches(name, name, {name}))
+    assert circles == []
