@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # Each field reads exactly the variable named in validation_alias (errors name it too).
     kazpost_page_url: ClassVar[str] = "https://post.kz/services/postal/{barcode}"
 
-    @field_validator("ems_api_url", "support_url")
+    @field_validator("ems_api_url", "support_url", "public_url", "telegram_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -64,13 +64,6 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
-
-    @field_validator("public_url", "telegram_api_url")
-    @classmethod
-    def _http_base(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
 
     @field_validator("telegram_bot_name")
     @classmethod

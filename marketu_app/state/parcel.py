@@ -58,10 +58,12 @@ class ParcelState(SessionState):
         self._parcel_id, self.detail, self.ems_unreachable, self.ems_checked = fetched
         self.not_found = False
 
-    async def _load(self, remember: bool = False):
+    async def _load(self, remember: bool = False, retrying: bool = False):
         """The parcel loaded off the event loop (state/offloop.py)."""
 
         def read() -> tuple:
+            if retrying:  # shows the skeleton again while it loads
+                self.loading, self.load_failed = True, False
             tab = self.router.session.client_token if remember else None
             return self._session_token(), tab, self.page_number, self.lang
 
@@ -80,9 +82,7 @@ class ParcelState(SessionState):
 
     @rx.event(background=True)
     async def retry(self):
-        async with self:
-            self.loading, self.load_failed = True, False
-        return await self._load()
+        return await self._load(retrying=True)
 
     @rx.event(background=True)
     async def reload(self):

@@ -63,7 +63,7 @@ class ParcelsState(SessionState):
     def nothing_found(self) -> bool:
         return not self.loading and not self.load_failed and self.account_total > 0 and self.total == 0
 
-    async def _load(self, mode: str = FIRST, remember: bool = False):
+    async def _load(self, mode: str = FIRST, remember: bool = False, retrying: bool = False):
         """Cards loaded off the event loop (state/offloop.py)."""
 
         def read() -> tuple:
@@ -71,6 +71,8 @@ class ParcelsState(SessionState):
             limit = max(len(self.cards), queries.PAGE_SIZE) if mode == SAME else queries.PAGE_SIZE
             if remember:  # a page load: a session that ended on this page before is not news any more
                 self.session_ended = False
+            if retrying:  # shows the skeleton again while it loads
+                self.loading, self.load_failed = True, False
             tab = self.router.session.client_token if remember else None
             return self._session_token(), tab, self.filter_value, self.search, offset, limit, self.lang
 
@@ -89,9 +91,7 @@ class ParcelsState(SessionState):
 
     @rx.event(background=True)
     async def retry(self):
-        async with self:
-            self.loading, self.load_failed = True, False
-        return await self._load()
+        return await self._load(retrying=True)
 
     @rx.event(background=True)
     async def set_filter(self, value: str | list[str]):
