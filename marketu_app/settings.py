@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     session_days: int = Field(30, ge=1, le=3650, validation_alias="MARKETU_SESSION_DAYS")
     trust_proxy: bool = Field(False, validation_alias="MARKETU_TRUST_PROXY")
     session_sweep_seconds: float = Field(30.0, gt=0, le=3600, validation_alias="MARKETU_SESSION_SWEEP_SECONDS")
+    # Live pushes are split by customer into this many parts, each led by one worker (spreads the work).
+    live_partitions: int = Field(4, ge=1, le=64, validation_alias="MARKETU_LIVE_PARTITIONS")
     # Notifications (shared/spec/notifications.md): a channel without its settings is off.
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="MARKETU_PUBLIC_URL")
     telegram_bot_token: str | None = Field(None, validation_alias="MARKETU_TELEGRAM_BOT_TOKEN")

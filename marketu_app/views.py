@@ -24,6 +24,7 @@ from marketu_app.domain.statuses import (
     journey_index,
     status_info,
 )
+from marketu_app.domain.timeutil import to_utc
 from marketu_app.i18n import format as fmt
 from marketu_app.i18n.door import door_text
 from marketu_app.i18n.texts import text
@@ -106,6 +107,7 @@ class ParcelCardView:
     door: str = ""  # "доставка в Караганду: 3 – 6 дек."
     door_kind: str = "none"  # expected | late | ready | none
     stage_source: str = ""  # ems | courier: the headline is the carrier's word (delivered, returned)
+    sort_key: str = ""  # the page's order (latest activity first), for a live update of some cards only
 
 
 @dataclass
@@ -256,6 +258,7 @@ def parcel_card(row: ParcelRow, locale: str) -> ParcelCardView:
         door_kind=door_kind,
         updated=f"{text('updated', locale)} {fmt.date_time(p.last_activity_at, locale)}",
         stage_source=stage_source,
+        sort_key=f"{to_utc(p.last_activity_at):%Y%m%d%H%M%S%f}.{p.id:012d}",
     )
 
 

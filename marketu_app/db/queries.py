@@ -126,6 +126,18 @@ def parcel_page(session: Session, customer_id: int, filter_: str = "all", search
     return ParcelPage(rows=rows, total=total, account_total=account_total)
 
 
+def parcel_rows(session: Session, parcel_ids: set[int], now: datetime | None = None) -> list[ParcelRow]:
+    """These parcels as the parcels page shows them, whoever they belong to (a live push computes the
+    changed cards of many customers at once; each tab takes only its own customer's)."""
+    if not parcel_ids:
+        return []
+    rows = [ParcelRow(parcel=p) for p in session.exec(select(Parcel).where(Parcel.id.in_(parcel_ids)))]
+    _fill(session, rows, now)
+    for row in rows:
+        row.order_count = len(row.orders)
+    return rows
+
+
 def owned_parcel(session: Session, customer_id: int, number: str) -> Parcel | None:
     """The customer's parcel by number; another customer's reads as missing."""
     return session.exec(select(Parcel).where(Parcel.number == number, Parcel.customer_id == customer_id)).first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable, Hashable, TypeVar
+from typing import Callable, Hashable, Sequence, TypeVar
 
 from marketu_app.auth.sessions import hash_token
 
@@ -11,8 +11,9 @@ T = TypeVar("T")
 
 
 class PushBatch:
-    def __init__(self, session_owners: dict[str, int]):
+    def __init__(self, session_owners: dict[str, int], changes: Sequence = ()):
         self._owners = session_owners  # token hash -> customer id, live sessions only
+        self.changes = tuple(changes)  # everything this push delivers, to every customer
         self._pages: dict[Hashable, object] = {}
         self._lock = threading.Lock()  # tabs are updated in worker threads
 

@@ -2,10 +2,11 @@
 
 Every write (operator API, EMS poller, sessions) records its changes with
 `marketu_app.stream.record_change`, which wakes the consumers at commit (NOTIFY on PostgreSQL).
-One watcher per deployment (a database lease picks it among the workers) is the change stream's
-"live" consumer: it reads the changes after its cursor (kept in the database, so a new leader goes on
-where the last one stopped), finds the customers' open tabs and updates their states with
-`app.modify_state`; with Redis, Reflex relays that to whichever worker holds the tab's websocket.
+With several workers (Redis), the customers are split into MARKETU_LIVE_PARTITIONS parts, each led by
+one worker (a database lease per part) as its own consumer of the change stream: it reads the changes
+after its cursor (kept in the database, so a new leader goes on where the last one stopped), keeps
+its customers', finds their open tabs and updates their states with `app.modify_state`, as each page
+registered (live/registry.py); Reflex relays that to whichever worker holds the tab's websocket.
 Idle, the database cost is one small query per tick (a fallback in case a wake-up is missed),
 however many tabs are open.
 """
@@ -16,6 +17,7 @@ import asyncio
 import logging
 import os
 import socket
+import zlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -26,11 +28,12 @@ from marketu_app.auth.sessions import live_session_owners
 from marketu_app.db.engine import get_engine
 from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
-from marketu_app.live import lease
+from marketu_app.live import lease, registry
 from marketu_app.live.batch import PushBatch
+from marketu_app.live.reflex_adapter import tab_connected
 from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 from marketu_app.settings import get_settings
-from marketu_app.stream import Change, consume_async, forget_delivered, signal
+from marketu_app.stream import Change, consume_async, ensure_cursor, forget_delivered, signal
 
 log = logging.getLogger("marketu.live")
 
@@ -46,22 +49,16 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _state_for(page: str):
-    from marketu_app.state.parcel import ParcelState
-    from marketu_app.state.parcels import ParcelsState
-
-    return ParcelState if page.startswith("parcel:") else ParcelsState
-
-
 async def push(app, tab, changes: list[Change], batch: PushBatch) -> bool:
-    """Applies `changes` to one tab; False when the tab is gone."""
-    manager = app.event_namespace._token_manager if app.event_namespace else None
-    if manager is not None and not await manager.is_token_connected(tab.client_token):
+    """Applies `changes` to one tab as its page registered (live/registry.py); False when the tab is gone."""
+    page = registry.page_for(tab.page)
+    if page is None:  # a page that does nothing live
+        return True
+    if not await tab_connected(app, tab.client_token):
         return False
-    state_cls = _state_for(tab.page)
-    async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=state_cls)) as root:
-        state = await root.get_state(state_cls)
-        await asyncio.to_thread(state._apply_live, [(c.kind, c.summary, c.parcel_id) for c in changes], batch)
+    async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=page.state_cls)) as root:
+        state = await root.get_state(page.state_cls)
+        await asyncio.to_thread(page.apply, state, changes, batch)
     return True
 
 
@@ -73,7 +70,7 @@ async def deliver(app, changes: list[Change]) -> int:
     engine = get_engine()
     with Session(engine) as session:
         tabs = tabs_of(session, set(by_customer))
-        batch = PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}))
+        batch = PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}), changes)
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def one(tab) -> bool | None:
@@ -106,63 +103,118 @@ def _new_day(session: Session) -> list[Change]:
     return [Change(id=0, customer_id=cid, kind="day_changed") for cid in customers_with_tabs(session)]
 
 
+class _Fanout:
+    """One LISTEN connection per worker wakes all the partitions it leads."""
+
+    def __init__(self, events: list[asyncio.Event]):
+        self.events = events
+
+    def set(self) -> None:
+        for event in self.events:
+            event.set()
+
+
+def _preferred(owner: str, partitions: int) -> int:
+    return zlib.crc32(owner.encode()) % partitions
+
+
 async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
-    """Lifespan task: the elected watcher delivers changes; the others stand by."""
+    """Lifespan task: live pushes are split by customer into partitions (MARKETU_LIVE_PARTITIONS),
+    each with its own lease and its own cursor in the change stream, so several workers share
+    the work; a worker goes for "its" partition at once and for the others only once nobody has
+    held them for a lease period."""
     engine = get_engine()
     owner = _owner()
-    leading = False
-    sweep_every = timedelta(seconds=get_settings().session_sweep_seconds)
-    last_sweep = utcnow()
-    today = almaty_date(last_sweep)
-    wake = asyncio.Event()
-    signal.subscribe_local(wake)
+    settings = get_settings()
+    # Without Redis there is one worker: nothing to spread.
+    partitions = settings.live_partitions if settings.redis_url else 1
+    wakes = [asyncio.Event() for _ in range(partitions)]
+    for wake in wakes:
+        signal.subscribe_local(wake)
+    leading: set[int] = set()
     listener: asyncio.Task | None = None
+    mine = _preferred(owner, partitions)
+    for k in range(partitions):  # from now on, whoever leads it later
+        await asyncio.to_thread(ensure_cursor, engine, CONSUMER if partitions == 1 else f"{CONSUMER}/{k}")
 
-    async def handle(changes: list[Change]) -> None:
-        await deliver(app, changes)
-
-    try:
+    async def partition(k: int) -> None:
+        nonlocal listener
+        if k != mine:
+            await asyncio.sleep(LEASE_SECONDS)  # the preferred worker (if any) takes it first
         while not (stop_event and stop_event.is_set()):
-            leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
-            if not leading:
-                if listener:
+            name = LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
+            if await asyncio.to_thread(lease.hold, engine, name, owner, LEASE_SECONDS):
+                leading.add(k)
+                if listener is None:
+                    listener = asyncio.create_task(signal.listen(engine, _Fanout(wakes)))
+                await _lead(app, engine, k, partitions, wakes[k], stop_event)
+            else:
+                leading.discard(k)
+                if not leading and listener is not None:
                     listener.cancel()
                     listener = None
                 await asyncio.sleep(LEASE_SECONDS / 3)
-                continue
-            if listener is None:
-                listener = asyncio.create_task(signal.listen(engine, wake))
-            renew_at = asyncio.get_running_loop().time() + LEASE_SECONDS / 3  # well before the lease lapses
-            try:
-                while asyncio.get_running_loop().time() < renew_at:
-                    wake.clear()  # set again by a commit during this pass: the next pass reads it
-                    if await consume_async(engine, CONSUMER, handle):
-                        continue  # more may be waiting
-                    now = utcnow()
-                    extra: list[Change] = []
-                    with Session(engine) as session:
-                        if now - last_sweep >= sweep_every:
-                            extra += _ended_sessions(session, last_sweep, now)
-                            last_sweep = now
-                        if almaty_date(now) != today:
-                            today = almaty_date(now)
-                            extra += _new_day(session)
-                    if extra:
-                        await deliver(app, extra)
-                    if last_sweep == now:
-                        await asyncio.to_thread(forget_delivered, engine, KEEP_CHANGES)
-                    try:
-                        await asyncio.wait_for(wake.wait(), TICK_SECONDS)
-                    except TimeoutError:
-                        pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("live watcher tick failed")
-                await asyncio.sleep(1)
+
+    try:
+        await asyncio.gather(*(partition(k) for k in range(partitions)))
     finally:
-        signal.unsubscribe_local(wake)
+        for wake in wakes:
+            signal.unsubscribe_local(wake)
         if listener:
             listener.cancel()
-        if leading:
-            await asyncio.to_thread(lease.release, engine, LEASE_NAME, owner)
+        for k in leading:
+            name = LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
+            await asyncio.to_thread(lease.release, engine, name, owner)
+
+
+async def _lead(app, engine, k: int, partitions: int, wake: asyncio.Event, stop_event) -> None:
+    """Delivers partition k's changes until the lease needs renewing; partition 0 also sweeps."""
+    consumer = CONSUMER if partitions == 1 else f"{CONSUMER}/{k}"
+
+    async def handle(changes: list[Change]) -> None:
+        ours = [c for c in changes if c.customer_id % partitions == k]
+        if ours:
+            await deliver(app, ours)
+
+    renew_at = asyncio.get_running_loop().time() + LEASE_SECONDS / 3  # well before the lease lapses
+    try:
+        while asyncio.get_running_loop().time() < renew_at and not (stop_event and stop_event.is_set()):
+            wake.clear()  # set again by a commit during this pass: the next pass reads it
+            if await consume_async(engine, consumer, handle):
+                continue  # more may be waiting
+            if k == 0:
+                await _sweep(app, engine)
+            try:
+                await asyncio.wait_for(wake.wait(), TICK_SECONDS)
+            except TimeoutError:
+                pass
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("live watcher tick failed")
+        await asyncio.sleep(1)
+
+
+_swept = {"at": None, "today": None}
+
+
+async def _sweep(app, engine) -> None:
+    """Sessions that just expired and Almaty's midnight reach the open pages; old changes go."""
+    now = utcnow()
+    last = _swept["at"] or now
+    if _swept["today"] is None:
+        _swept.update(at=now, today=almaty_date(now))
+        return
+    extra: list[Change] = []
+    swept = now - last >= timedelta(seconds=get_settings().session_sweep_seconds)
+    with Session(engine) as session:
+        if swept:
+            extra += _ended_sessions(session, last, now)
+            _swept["at"] = now
+        if almaty_date(now) != _swept["today"]:
+            _swept["today"] = almaty_date(now)
+            extra += _new_day(session)
+    if extra:
+        await deliver(app, extra)
+    if swept:
+        await asyncio.to_thread(forget_delivered, engine, KEEP_CHANGES)

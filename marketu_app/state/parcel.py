@@ -15,11 +15,13 @@ from marketu_app.db.engine import session_scope
 from marketu_app.domain.timeutil import utcnow
 from marketu_app.i18n import format as fmt
 from marketu_app.i18n.texts import text
+from marketu_app.live import registry
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import remember_tab
 from marketu_app.settings import get_settings
 from marketu_app.state.offloop import SIGNED_OUT, load_off_loop, run_blocking
 from marketu_app.state.session import SessionState
+from marketu_app.stream import Change
 from marketu_app.views import ParcelDetailView, parcel_detail
 
 log = logging.getLogger("marketu")
@@ -88,15 +90,18 @@ class ParcelState(SessionState):
     async def reload(self):
         return await self._load()
 
-    def _apply_live(self, changes, batch: PushBatch) -> None:
+    def _apply_live(self, changes: list[Change], batch: PushBatch) -> None:
         """A pushed change (see marketu_app.live.watcher): fresh data when it concerns this parcel."""
+        changes = self._unseen(changes)
+        if not changes:
+            return
         customer_id = batch.customer_of(self.session_token)
         if customer_id is None:
             self._end_session_here()
             self.detail = None
             return
         # A change with no parcel (a new day, say) concerns every page of the customer.
-        mine = [c for c in changes if c[2] is None or c[2] == self._parcel_id]
+        mine = [c for c in changes if c.parcel_id is None or c.parcel_id == self._parcel_id]
         if mine and self.detail is not None:
             self._show(batch.page(("parcel", customer_id, self.page_number, self.lang),
                                   lambda: self._fetch(customer_id)))
@@ -186,3 +191,6 @@ def _checked_since(token: str, number: str, since: datetime) -> bool:
         customer = resolve_session(db, token)
         parcel = queries.owned_parcel(db, customer.id, number) if customer else None
         return bool(parcel and parcel.ems_track_number and tracking.checked_since(db, parcel.ems_track_number, since))
+
+
+registry.register("parcel", ParcelState, ParcelState._apply_live)

@@ -9,13 +9,26 @@ import reflex as rx
 from marketu_app.auth.sessions import resolve_session
 from marketu_app.db import queries
 from marketu_app.db.engine import session_scope
+from marketu_app.live import registry
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.tabs import remember_tab
 from marketu_app.state.offloop import SIGNED_OUT, load_off_loop
 from marketu_app.state.session import SessionState
+from marketu_app.stream import Change
 from marketu_app.views import ParcelCardView, parcel_card
 
 FIRST, MORE, SAME = "first", "more", "same"  # the first page; the next one; the cards shown, fresh
+
+
+CARD_CHANGES = {"order_status", "courier", "ems"}  # they change one card, never which parcels exist
+
+
+def _changed_cards(batch: PushBatch, lang: str) -> dict[int, tuple[int, ParcelCardView]]:
+    """parcel id -> (its customer, its card) for every parcel this push changed, in a few queries."""
+    ids = {c.parcel_id for c in batch.changes if c.kind in CARD_CHANGES and c.parcel_id}
+    with session_scope() as db:
+        rows = queries.parcel_rows(db, ids)
+    return {row.parcel.id: (row.parcel.customer_id, parcel_card(row, lang)) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -112,15 +125,38 @@ class ParcelsState(SessionState):
     async def load_more(self):
         return await self._load(MORE)
 
-    def _apply_live(self, changes, batch: PushBatch) -> None:
+    def _apply_live(self, changes: list[Change], batch: PushBatch) -> None:
         """A pushed change (see marketu_app.live.watcher): fresh cards and a toast."""
+        changes = self._unseen(changes)
+        if not changes:
+            return
         customer_id = batch.customer_of(self.session_token)
         if customer_id is None:
             self._end_session_here()
             self.cards, self.total, self.account_total = [], 0, 0
             return
-        self._refresh(customer_id, batch.page)
+        if not self._patch_cards(customer_id, changes, batch):
+            self._refresh(customer_id, batch.page)
         self._show_live(changes)
+
+    def _patch_cards(self, customer_id: int, changes: list[Change], batch: PushBatch) -> bool:
+        """Only the changed parcels' cards anew, computed once for every tab of the push (most live
+        changes: a status, a courier or EMS event); False when the whole page must be recomputed."""
+        if self.filter_value != "all" or self.search.strip():  # the change may move a card in or out
+            return False
+        if any(c.kind not in CARD_CHANGES or c.parcel_id is None for c in changes):
+            return False
+        changed = {c.parcel_id for c in changes}
+        lang = self.lang
+        fresh = batch.page(("cards", lang), lambda: _changed_cards(batch, lang))
+        mine = {pid: card for pid, (owner, card) in fresh.items() if pid in changed and owner == customer_id}
+        shown = {card.number for card in self.cards}
+        if len(mine) < len(changed) or any(card.number not in shown for card in mine.values()):
+            return False  # a parcel beyond the cards loaded may now come first
+        by_number = {card.number: card for card in mine.values()}
+        self.cards = sorted((by_number.get(card.number, card) for card in self.cards),
+                            key=lambda card: card.sort_key, reverse=True)
+        return True
 
     @rx.event(background=True)
     async def reload(self):
@@ -140,3 +176,6 @@ class ParcelsState(SessionState):
         key = ("parcels", customer_id, filter_value, search, lang, limit)
         cards, self.total, self.account_total = shared(key, compute) if shared else compute()
         self.cards = list(cards)
+
+
+registry.register("parcels", ParcelsState, ParcelsState._apply_live)

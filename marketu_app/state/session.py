@@ -26,6 +26,7 @@ class SessionState(LocaleState):
     session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", path="/",
                                    max_age=get_settings().session_days * 86400)
     customer_name: str = ""
+    _live_seen: int = 0  # the last change stream id applied to this tab (a backend var: never sent)
 
     def _session_token(self) -> str:
         return self.session_token
@@ -54,8 +55,15 @@ class SessionState(LocaleState):
         with session_scope() as db:
             remember_tab(db, self.router.session.client_token, customer_id, page)
 
-    def _show_live(self, changes: list[tuple[str, str | None, int | None]]) -> None:
-        toasts = [m for m in (toast_text(kind, summary, self.lang) for kind, summary, _ in changes) if m]
+    def _unseen(self, changes: list) -> list:
+        """The pushed changes this tab has not applied yet: a push repeated after a failover, or by two
+        watchers at once, changes nothing twice. Changes with no id (a new day, an expired session) pass."""
+        fresh = [c for c in changes if not c.id or c.id > self._live_seen]
+        self._live_seen = max([self._live_seen] + [c.id for c in fresh if c.id])
+        return fresh
+
+    def _show_live(self, changes: list) -> None:
+        toasts = [m for m in (toast_text(c.kind, c.summary, self.lang) for c in changes) if m]
         if toasts:
             self.live_toast = toasts[-1] if len(toasts) == 1 else f"{toasts[-1]} (+{len(toasts) - 1})"
             self.live_toast_seq += 1

@@ -5,7 +5,15 @@ delivered to each consumer (live pushes, notifications) exactly once, in commit 
 """
 
 from marketu_app.stream.changes import Change, record_change
-from marketu_app.stream.cursor import consume, consume_async, drop_cursor, follow, forget_delivered, position_of
+from marketu_app.stream.cursor import (
+    consume,
+    consume_async,
+    drop_cursor,
+    ensure_cursor,
+    follow,
+    forget_delivered,
+    position_of,
+)
 
-__all__ = ["Change", "record_change", "consume", "consume_async", "follow", "forget_delivered", "drop_cursor",
-           "position_of"]
+__all__ = ["Change", "record_change", "consume", "consume_async", "follow", "ensure_cursor", "position_of",
+           "forget_delivered", "drop_cursor"]

@@ -81,6 +81,8 @@ def _position(session: Session, consumer: str) -> Position | None:
 
 
 def _read(session: Session, after: Position, limit: int) -> list[Change]:
+    if _is_pg(session) and session.execute(select(func.coalesce(func.max(_LOG.c.id), 0))).scalar() <= after:
+        return []  # nothing new: no need to wait for the writers in flight
     top = _horizon(session)
     if top <= after:
         return []
@@ -149,7 +151,7 @@ def _peek(engine: Engine, consumer: str, batch_size: int, start: Start) -> tuple
             _create_cursor(session, consumer, start)
             session.commit()
             at = _position(session, consumer)
-        return at, _read(session, at, batch_size)
+        return at, _read(session, at, batch_size) if batch_size else []
 
 
 def _advance_alone(engine: Engine, consumer: str, old: Position, new: Position) -> bool:
@@ -173,6 +175,11 @@ async def consume_async(engine: Engine, consumer: str, handler: Callable[[list[C
     await handler(changes)
     moved = await asyncio.to_thread(_advance_alone, engine, consumer, at, changes[-1].position)
     return len(changes) if moved else 0
+
+
+def ensure_cursor(engine: Engine, consumer: str, start: Start = "end") -> Position:
+    """Creates `consumer`'s cursor if it has none (e.g. at start-up, before it first consumes)."""
+    return _peek(engine, consumer, 0, start)[0]
 
 
 def position_of(engine: Engine, consumer: str) -> Position | None:
