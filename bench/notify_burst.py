@@ -89,7 +89,7 @@ class Worker:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
-            if line.startswith("q "):
+            if line.startswith("q ") and line.split()[1].isdigit():
                 self.queries = int(line.split()[1])
 
     def kill(self) -> None:
@@ -104,6 +104,10 @@ def idle_rate(workers: list[Worker], seconds: float) -> float:
 
 
 def main() -> None:
+    import signal
+
+    # A timeout's SIGTERM unwinds normally, so the schema is dropped and the workers killed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     p = argparse.ArgumentParser()
     p.add_argument("--customers", type=int, default=500)
     p.add_argument("--spread", type=float, default=60.0)

@@ -33,6 +33,6 @@ def report() -> None:
 
 
 if __name__ == "__main__":
+    print("ready", flush=True)  # before the reports start: one line each
     threading.Thread(target=report, daemon=True).start()
-    print("ready", flush=True)
     asyncio.run(notify_loop())
