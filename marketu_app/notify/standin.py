@@ -19,7 +19,7 @@ import threading
 import time
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
@@ -57,6 +57,8 @@ class BotApi:
                 body = await request.json()
             except ValueError:
                 body = dict(request.query_params)
+            except ClientDisconnect:  # the caller died mid-request (a killed worker): nothing arrived
+                return JSONResponse({"ok": False}, 499)
             name = request.path_params["method"]
             if name == "sendMessage":
                 if self.delay:
