@@ -4,13 +4,10 @@ PARCELS = "/"
 STATUSES = "/statuses"
 LOGIN = "/login"
 PASSWORD = "/password"
-NOTIFICATIONS = "/notifications"
+NOTIFICATIONS = "/notifications"  # the notification settings (a main place: see layout.main_places)
 FORGOT = "/forgot"
 RESET = "/reset"
 PARCEL = "/parcel/[number]"
-NOTIFICATIONS = "/notifications"
-FORGOT = "/forgot"
-RESET = "/reset"  # the notification settings (the `notify` page; see layout.main_places)
 
 
 def parcel_url(number: str) -> str:

@@ -42,12 +42,12 @@ def nav_link(label, href: str, icon_name: str) -> rx.Component:
 def main_places() -> list[tuple[str, str, str]]:
     """The customer's main places, (text key, icon, address): header on wide screens, bottom bar on phones.
 
-    Four fit the bar at 360 px in every language; Уведомления (routes.NOTIFICATIONS) joins here when its
-    page exists: ("nav_notifications", "bell", routes.NOTIFICATIONS) before Поддержка.
+    Four fit the bar at 360 px in every language (tests/e2e/test_page_details.py).
     """
     return [
         ("nav_parcels", "package", routes.PARCELS),
         ("nav_statuses", "list-checks", routes.STATUSES),
+        ("nav_notifications", "bell", routes.NOTIFICATIONS),
         ("nav_support", "life-buoy", get_settings().support_url),
     ]
 

@@ -185,8 +185,9 @@ def test_statuses_page_keeps_the_account_menu_for_a_signed_in_customer(browser, 
     anon.context.close()
 
 
-BAR = {"Русский": ["Посылки", "Статусы", "Поддержка"], "Қазақша": ["Сәлемдемелер", "Мәртебелер", "Қолдау"],
-       "English": ["Parcels", "Statuses", "Support"]}
+BAR = {"Русский": ["Посылки", "Статусы", "Уведомления", "Поддержка"],
+       "Қазақша": ["Сәлемдемелер", "Мәртебелер", "Хабарламалар", "Қолдау"],
+       "English": ["Parcels", "Statuses", "Notifications", "Support"]}
 ACCOUNT = {"Русский": ("Пароль", "Выйти"), "Қазақша": ("Құпиясөз", "Шығу"), "English": ("Password", "Sign out")}
 
 
@@ -197,10 +198,12 @@ def test_phone_bottom_bar_has_the_main_places_and_fits_at_360(browser, app_serve
     _choose_language(page, language)
     bar = page.locator("nav.bottom-nav")
     expect(bar.locator(".bottom-nav-item")).to_have_text(BAR[language])
+    # The text itself (a Range over it), not its box: where the letters are, and on how many lines.
     boxes = bar.locator(".bottom-nav-item span").evaluate_all(
-        "(els) => els.map((el) => { const r = el.getBoundingClientRect();"
-        " return {l: r.left, r: r.right, fits: el.scrollWidth <= el.clientWidth}; })")
-    assert all(b["fits"] for b in boxes), boxes
+        "(els) => els.map((el) => { const range = document.createRange(); range.selectNodeContents(el);"
+        " const r = range.getBoundingClientRect(); const lines = new Set([...range.getClientRects()]"
+        ".map((x) => Math.round(x.top))).size; return {l: r.left, r: r.right, lines}; })")
+    assert all(b["lines"] == 1 for b in boxes), f"a label is broken over lines: {boxes}"
     assert boxes[0]["l"] >= 4 and boxes[-1]["r"] <= 360 - 4, "a label touches the screen's edge"
     assert all(a["r"] + 4 <= b["l"] for a, b in zip(boxes, boxes[1:])), f"labels run into each other: {boxes}"
     for word in ACCOUNT[language]:
