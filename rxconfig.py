@@ -45,6 +45,10 @@ config = rx.Config(
     redis_url=_settings.redis_url,
     backend_host="127.0.0.1",
     telemetry_enabled=False,
+    # No other site may call the backend from a browser: no CORS headers for any origin (Reflex's default
+    # "*" reflected every Origin with credentials). Pages and their websocket are same-origin; the
+    # websocket's Origin is checked in marketu_app/web/sockets.py.
+    cors_allowed_origins=[],
     show_built_with_reflex=False,
     plugins=[
         RadixThemes(

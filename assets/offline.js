@@ -1,16 +1,22 @@
 /* Marketu offline view and update offer (plain JS, loaded from <head> with defer).
 
    - Saves the rendered <main> of "/" and "/parcel/<n>" (HTML plus the emotion CSS rules it uses) to
-     localStorage, per customer (main[data-customer], a hash from SessionState) and path, whenever it changes.
+     localStorage, per session and path, whenever it changes. A session is named by its marker: the
+     `marketu_signed_in` cookie set at sign-in (marketu_app/web/cookies.py), which main[data-customer] repeats.
+   - Nothing of one session outlives it here: the snapshots are wiped as soon as the marker is missing or
+     differs from theirs (signed out, expired: the cookie expires with the session, another customer signed
+     in), when the page shows that the session ended elsewhere (.session-ended), and a snapshot is shown only
+     under the marker it was saved with.
    - When the browser is offline or Reflex cannot reach the backend (its connection pulser shows), it shows
      "Нет соединения: данные на 14:32" and, if the page has no live data, the last snapshot in place of <main>.
    - Back online it reloads a page that showed a snapshot; a live page just drops the banner.
-   - window.marketuSnapshot.wipe() (sign-out) removes every snapshot; window.marketuUpdates(reg) is called by
+   - window.marketuSnapshot.wipe() (a session ended) removes every snapshot and the marker; window.marketuUpdates(reg) is called by
      the service worker registration and offers "Доступна новая версия: обновить". */
 (function () {
   "use strict";
   var PREFIX = "marketu:snap:";
-  var LAST = PREFIX + "last";  // the customer of the last live page on this device
+  var LAST = PREFIX + "last";  // the marker of the session the snapshots belong to
+  var MARKER = "marketu_signed_in";
   var MAX_PAGES = 20;          // snapshots kept per customer (the oldest go first)
   var TEXTS = {
     ru: { offline: "Нет соединения", at: "данные на", update: "Доступна новая версия:", reload: "обновить" },
@@ -22,6 +28,19 @@
   function texts() {
     var lang = (localStorage.getItem("marketu_locale") || "ru").replace(/"/g, "");
     return TEXTS[lang] || TEXTS.ru;
+  }
+
+  // The marker of the session signed in on this browser now ("" when none).
+  function marker() {
+    var m = document.cookie.match(/(?:^|;\s*)marketu_signed_in=([A-Za-z0-9]+)/);
+    return m ? m[1] : "";
+  }
+
+  // Snapshots of another session (or of none) go as soon as this page sees it.
+  function checkMarker() {
+    var stored = localStorage.getItem(LAST), now = marker();
+    if (document.querySelector(".session-ended")) { if (stored || now) window.marketuSnapshot.wipe(); }
+    else if (stored && stored !== now) wipe();
   }
 
   function pagePath() {
@@ -101,6 +120,7 @@
     var path = pagePath(), main = liveMain();
     if (wiped || !path || !main || down()) return;
     var customer = main.getAttribute("data-customer");
+    if (customer !== marker()) return;  // a page of a session this browser no longer holds
     var clone = main.cloneNode(true);
     clone.querySelectorAll(".live-toast-wrap, script").forEach(function (n) { n.remove(); });
     var key = PREFIX + customer + ":" + path, html = clone.innerHTML;
@@ -147,8 +167,10 @@
       if (showingSnapshot) { showingSnapshot = false; location.reload(); }
       return;
     }
-    var path = pagePath(), live = liveMain(), customer = localStorage.getItem(LAST);
-    var snap = path && customer ? read(PREFIX + (live ? live.getAttribute("data-customer") : customer) + ":" + path) : null;
+    checkMarker();
+    var path = pagePath(), live = liveMain(), customer = marker();
+    // Only the snapshot of the session signed in now, whatever this device kept.
+    var snap = path && customer && localStorage.getItem(LAST) === customer ? read(PREFIX + customer + ":" + path) : null;
     var t = texts();
     var banner = element("marketu-offline-banner", "div", "marketu-offline-banner");
     banner.setAttribute("role", "status");
@@ -216,23 +238,31 @@
     });
   };
 
+  function wipe() {
+    wiped = true;
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    snapshotKeys().forEach(function (k) { localStorage.removeItem(k); });
+    saved = {};
+    clear();
+    showingSnapshot = false;
+  }
+
   window.marketuSnapshot = {
     wipe: function () {
-      wiped = true;
-      clearTimeout(saveTimer);
-      saveTimer = null;
-      snapshotKeys().forEach(function (k) { localStorage.removeItem(k); });
-      saved = {};
-      clear();
-      showingSnapshot = false;
+      wipe();
+      // The session is over: its marker goes too (the HttpOnly session cookie is the server's to clear).
+      document.cookie = MARKER + "=; Max-Age=0; path=/; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
     },
     save: save
   };
 
   function start() {
+    checkMarker();
     new MutationObserver(function () {
+      checkMarker();
       // A page signed in again after a wipe saves again.
-      if (wiped && liveMain()) wiped = false;
+      if (wiped && liveMain() && marker()) wiped = false;
       schedule();
     }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-customer", "aria-busy"] });
     window.addEventListener("online", schedule);

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from marketu_app import routes
-from marketu_app.api.router import create_api
 from marketu_app.components.document import lang_head_script
 from marketu_app.components.pwa import pwa_head
 from marketu_app.components.ui import route_param
@@ -30,16 +29,20 @@ from marketu_app.state.parcel import ParcelState
 from marketu_app.state.parcels import ParcelsState
 from marketu_app.state.password import PasswordState
 from marketu_app.state.reset import ForgotState, ResetState
+from marketu_app.state.session import SessionGuard
 from marketu_app.state.statuses import StatusesState
+from marketu_app.web import logs
+from marketu_app.web.site import guard_site, site_api
 
 prepare_database()
 
-api = create_api()
+api = site_api()  # the operator API and the sign-in, sign-out and password endpoints
 api.include_router(notify_router)  # unsubscribe, push subscriptions, Telegram webhook
 
 app = rx.App(
     # The parcel route's prerendered shell in front of everything (marketu_app/first_paint.py).
-    api_transformer=[api, serve_parcel_shell],
+    # Outermost, security headers and socket limits: every response and socket passes them.
+    api_transformer=[api, serve_parcel_shell, guard_site],
     stylesheets=["/styles.css"],
     html_lang="ru",
     head_components=[
@@ -50,6 +53,7 @@ app = rx.App(
         *pwa_head(),
     ],
 )
+app.add_middleware(SessionGuard())  # a tab's states never outlive the session they were loaded for
 app.add_page(parcels_page, route=routes.PARCELS, title="Мои посылки · Marketu", on_load=ParcelsState.on_load)
 # The tab names the parcel (from the address, so even the prerendered shell does).
 app.add_page(parcel_page, route=routes.PARCEL, on_load=ParcelState.on_load,
@@ -68,3 +72,4 @@ app.register_lifespan_task(dictionary_loop)
 app.register_lifespan_task(stats_refresher)
 app.register_lifespan_task(watch_changes)
 app.register_lifespan_task(notify_loop)
+app.register_lifespan_task(logs.keep_installed)  # the server's own log handlers exist only by now

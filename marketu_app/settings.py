@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     support_url: str = Field("https://marketu.userecho.com/", validation_alias="MARKETU_SUPPORT_URL")
     session_days: int = Field(30, ge=1, le=3650, validation_alias="MARKETU_SESSION_DAYS")
     trust_proxy: bool = Field(False, validation_alias="MARKETU_TRUST_PROXY")
+    max_sockets_per_client: int = Field(50, ge=1, le=100000, validation_alias="MARKETU_MAX_SOCKETS_PER_CLIENT")
     session_sweep_seconds: float = Field(30.0, gt=0, le=3600, validation_alias="MARKETU_SESSION_SWEEP_SECONDS")
     # Live pushes are split by customer into this many parts, each led by one worker (spreads the work).
     live_partitions: int = Field(4, ge=1, le=64, validation_alias="MARKETU_LIVE_PARTITIONS")

@@ -1,5 +1,10 @@
 """Customer sign-in by phone or email, with brute-force limits per account and per client.
 
+An account is counted as one whatever it is tried through (its phone in any form, its email): failures
+on a known account are recorded under `account:<id>`, on an unknown identifier under that identifier.
+A locked-out customer gets back in through a channel that proves them: the password reset calls
+`clear_account_lock`, so that a lock-out someone else caused is not a denial of service.
+
 The answer never tells whether an account exists: an unknown account and a wrong password
 both give "invalid" and both cost one argon2 verification. Failed attempts are rows of
 `LoginAttempt`; the caller commits (as everywhere in the write path), also on failure.
@@ -85,6 +90,17 @@ def _find_customer(session: Session, key: str, field: str | None) -> Customer | 
     return session.exec(select(Customer).where(getattr(Customer, field) == key)).first()
 
 
+def account_key(customer_id: int) -> str:
+    """The limiter's key of an account, whichever identifier it is tried through."""
+    return f"account:{customer_id}"
+
+
+def clear_account_lock(session: Session, customer: Customer) -> None:
+    """Forgets the account's failed sign-ins (the caller commits). For a channel that proves the
+    customer, such as the password reset: the lock-out ends there, the per-client limit stays."""
+    clear_failures(session, {account_key(customer.id), customer.phone, customer.email} - {None})
+
+
 def sign_in(session: Session, identifier: str, password: str, client_key: str | None,
             now: datetime | None = None) -> SignInResult:
     """Signs in with a phone (any usual form) or an email (any case) and a password.
@@ -92,8 +108,10 @@ def sign_in(session: Session, identifier: str, password: str, client_key: str | 
     `client_key` is the client's IP address as seen by the caller.
     """
     now = _now(now)
-    key, field = parse_identifier(identifier)
+    identifier_key, field = parse_identifier(identifier)
     client = _client(client_key)
+    customer = _find_customer(session, identifier_key, field)
+    key = account_key(customer.id) if customer is not None else identifier_key
     lock_keys(session, [key, client], now)
     wait = seconds_until_allowed(session, key, client, now)
     if wait:
@@ -101,7 +119,6 @@ def sign_in(session: Session, identifier: str, password: str, client_key: str | 
         log.info("sign-in rate limited (client %s, retry after %ss)", client, wait)
         return SignInResult.rate_limited(wait)
     password = password if isinstance(password, str) else ""
-    customer = _find_customer(session, key, field)
     if customer is not None and len(password) <= MAX_PASSWORD_LENGTH:
         valid = verify_password(password, customer.password_hash)
     else:
@@ -110,11 +127,11 @@ def sign_in(session: Session, identifier: str, password: str, client_key: str | 
     if not valid:
         record_failure(session, key, client, now)
         return SignInResult.invalid()
-    clear_failures(session, {key, customer.phone, customer.email} - {None})
+    clear_account_lock(session, customer)
     return SignInResult(ok=True, customer=customer, token=create_session(session, customer.id, now))
 
 
 __all__ = [
     "SignInResult", "INVALID", "RATE_LIMITED", "WINDOW", "ACCOUNT_LIMIT", "CLIENT_LIMIT",
-    "sign_in", "parse_identifier", "prune_login_attempts",
+    "sign_in", "parse_identifier", "prune_login_attempts", "account_key", "clear_account_lock",
 ]

@@ -111,6 +111,15 @@ def end_session(session: Session, token: str | None, now: datetime | None = None
     return result.rowcount > 0
 
 
+def rotate_session(session: Session, token: str, now: datetime | None = None) -> str:
+    """Ends the session of `token` and starts a new one for its customer; returns the new raw token."""
+    customer = resolve_session(session, token, now)
+    if customer is None:
+        raise PasswordChangeError(PasswordChangeError.NOT_SIGNED_IN)
+    end_session(session, token, now)
+    return create_session(session, customer.id, now)
+
+
 def end_other_sessions(session: Session, customer_id: int, keep_token: str | None,
                        now: datetime | None = None) -> int:
     """Revokes every live session of the customer except `keep_token`'s; returns how many."""
@@ -161,5 +170,6 @@ def change_password(session: Session, customer_id: int, current_password: str, n
 __all__ = [
     "MIN_PASSWORD_LENGTH", "MAX_PASSWORD_LENGTH", "SESSIONS_REVOKED", "PasswordChangeError",
     "hash_token", "create_session", "resolve_session", "live_session_owners", "end_session", "end_other_sessions",
+    "rotate_session",
     "change_password",
 ]

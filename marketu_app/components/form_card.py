@@ -1,8 +1,27 @@
-"""A small centred card with one form: sign-in and password change."""
+"""A small centred card with one form: sign-in and password change.
+
+The form is a plain HTML post to an HTTP endpoint (no event handler): it works the same before the
+page's scripts have loaded, and the password never goes into a URL or a state.
+"""
 
 from __future__ import annotations
 
+import functools
+
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
+
+
+class PostForm(BaseHTML):
+    """A plain <form method="post">: rx.el.form always adds a submit handler that prevents the post."""
+
+    tag = "form"
+    method: rx.Var[str]
+    action: rx.Var[str]
+
+
+def post_form(*children, action: str, **props) -> rx.Component:
+    return PostForm.create(*children, method="post", action=action, **props)
 
 
 def labelled_input(label, name: str, autocomplete: str, input_type: str = "text", placeholder="") -> rx.Component:
@@ -13,11 +32,14 @@ def labelled_input(label, name: str, autocomplete: str, input_type: str = "text"
     )
 
 
-def form_card(title, *fields: rx.Component, error, error_class: str, submit_label, on_submit,
-              reset_on_submit: bool, extra: rx.Component | None = None) -> rx.Component:
+def form_card(title, *fields: rx.Component, error, error_class: str, submit_label, action: str | None = None,
+              on_submit=None, reset_on_submit: bool = False, extra: rx.Component | None = None) -> rx.Component:
+    """`action`: a plain post to that endpoint (sign-in, password); else `on_submit`, a Reflex event."""
+    form = (functools.partial(post_form, action=action) if action is not None else
+            functools.partial(rx.form, on_submit=on_submit, reset_on_submit=reset_on_submit))
     return rx.center(
         rx.card(
-            rx.form(
+            form(
                 rx.vstack(
                     rx.heading(title, as_="h1", size="6"),
                     *fields,
@@ -28,8 +50,6 @@ def form_card(title, *fields: rx.Component, error, error_class: str, submit_labe
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=on_submit,
-                reset_on_submit=reset_on_submit,
                 width="100%",
             ),
             width="100%",

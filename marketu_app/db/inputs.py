@@ -7,6 +7,7 @@ Unknown fields are rejected.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -40,7 +41,26 @@ def _track(value: str) -> str:
     return value
 
 
+# The accepted time window of every timestamp the back office sends (documented in the README): from
+# 2000-01-01 UTC; the write path also refuses more than 24 hours ahead. Outside, a 422 names the field
+# (year 1 at +14:00 or year 9999 at -12:00 cannot even be converted to UTC).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+OUTSIDE_WINDOW = "outside the accepted time window (2000-01-01 to 24 hours from now)"
+
+
+def _in_window(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValueError(OUTSIDE_WINDOW) from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(OUTSIDE_WINDOW)
+    return value
+
+
 Phone = Annotated[str, AfterValidator(_phone)]
+EventTime = Annotated[AwareDatetime, AfterValidator(_in_window)]
 TrackNumber = Annotated[str, AfterValidator(_track)]
 Note = Annotated[str, Field(max_length=500)]
 
@@ -83,7 +103,7 @@ class ParcelIn(Strict):
     recipient: Recipient | None = None
     weight_kg: Decimal | None = Field(default=None, ge=0, le=10_000, max_digits=10, decimal_places=3)
     ems_track_number: TrackNumber | None = None
-    created_at: AwareDatetime | None = None
+    created_at: EventTime | None = None
 
 
 class Price(Strict):
@@ -101,18 +121,18 @@ class OrderIn(Strict):
     image_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://")
     product_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://")
     status: OrderStatus | None = None
-    status_at: AwareDatetime | None = None
+    status_at: EventTime | None = None
 
 
 class OrderEventIn(Strict):
     status: OrderStatus
-    at: AwareDatetime
+    at: EventTime
     note: Note | None = None
 
 
 class CourierEventIn(Strict):
     code: CourierEventCode
-    at: AwareDatetime
+    at: EventTime
     note: Note | None = None
 
 

@@ -7,10 +7,11 @@ so that a request is one transaction. Each records what the customer should hear
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
@@ -122,6 +123,8 @@ def upsert_parcel(session: Session, number: str, data: ParcelIn) -> tuple[Parcel
     track = data.ems_track_number if (created or "ems_track_number" in given) else parcel.ems_track_number
     if track and method is not DeliveryMethod.KAZAKHSTAN:
         raise InputProblem("ems_track_number", "a track number is accepted only for delivery_method kazakhstan")
+    if track and track != (None if created else parcel.ems_track_number):
+        _require_free_track(session, track, None if created else parcel.id)
     if method is not DeliveryMethod.PICKUP and data.recipient is None and (created or "recipient" in given):
         raise InputProblem("recipient", f"required for delivery_method {method.value}")
     now = utcnow()
@@ -152,6 +155,17 @@ def upsert_parcel(session: Session, number: str, data: ParcelIn) -> tuple[Parcel
     if changed:
         record_change(session, customer.id, "parcel", parcel.id, parcel_number=number)
     return parcel, Written(created=created)
+
+
+def _require_free_track(session: Session, track: str, parcel_id: int | None) -> None:
+    """One EMS track number belongs to one parcel: the timeline is looked up by the number, so a second
+    parcel (another customer's, say) would show the first one's Kazpost events."""
+    if session.get_bind().dialect.name == "postgresql":  # two requests giving the same number wait in turn
+        key = int.from_bytes(hashlib.sha256(b"marketu-track:" + track.encode()).digest()[:8], "big", signed=True)
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
+    other = session.exec(select(Parcel.id).where(Parcel.ems_track_number == track)).first()
+    if other is not None and other != parcel_id:
+        raise InputProblem("ems_track_number", "this track number belongs to another parcel", 409)
 
 
 def _ensure_track(session: Session, track: str) -> None:

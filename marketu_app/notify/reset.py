@@ -82,5 +82,5 @@ def reset_password(session: Session, code: str, new_password: str) -> str | None
     ended = sessions.end_other_sessions(session, customer.id, None)  # all: the old password may be known
     record_change(session, customer.id, sessions.SESSIONS_REVOKED,  # open pages sign out
                   reason="password_reset", ended=ended)
-    login.clear_failures(session, {customer.phone, customer.email} - {None})  # the lock-out ends too
+    login.clear_account_lock(session, customer)  # the lock-out ends too (per account, auth/login.py)
     return None

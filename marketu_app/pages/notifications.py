@@ -11,6 +11,13 @@ from marketu_app.state.notifications import NotificationsState as S
 t = S.t
 
 
+# Compiled into the page as a function: a script sent from the server would need eval, which the
+# Content-Security-Policy refuses (marketu_app/web/headers.py).
+SUBSCRIBE_PUSH = rx.call_function(
+    rx.Var("(() => window.marketuPush ? window.marketuPush.subscribe() : 'unsupported')"),
+    callback=S.push_done)
+
+
 def _button(label, on_click, class_name: str) -> rx.Component:
     return rx.el.button(label, type="button", on_click=on_click, class_name=f"nf-button {class_name}")
 
@@ -41,7 +48,7 @@ def channels() -> rx.Component:
     push_action = rx.cond(
         v["push_state"] == "unavailable", rx.fragment(),
         rx.el.div(
-            _button(t["nf_push_this"], S.subscribe_push, "nf-push-subscribe"),
+            _button(t["nf_push_this"], SUBSCRIBE_PUSH, "nf-push-subscribe"),
             rx.cond(v["push_state"] == "linked", _button(t["nf_turn_off"], S.toggle_channel("push"), "nf-push-off")),
             rx.cond(S.push_problem != "", rx.el.p(S.push_problem, role="alert", class_name="nf-error")),
             rx.el.p(t["nf_ios"], class_name="nf-hint"),

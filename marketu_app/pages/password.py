@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketu_app import routes
 from marketu_app.components.form_card import form_card, labelled_input
 from marketu_app.components.layout import shell
 from marketu_app.state.password import PasswordState
@@ -18,7 +19,7 @@ def password_page() -> rx.Component:
             labelled_input(t["new_password"], "new_password", "new-password", input_type="password"),
             labelled_input(t["repeat_password"], "repeat_password", "new-password", input_type="password"),
             error=PasswordState.error, error_class="password-error", submit_label=t["save_password"],
-            on_submit=PasswordState.submit, reset_on_submit=True,
+            action=routes.AUTH_PASSWORD,
             extra=rx.cond(PasswordState.done,
                           rx.callout(t["password_changed"], icon="check", color_scheme="grass", role="status",
                                      width="100%", class_name="password-done")),

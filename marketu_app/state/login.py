@@ -1,16 +1,12 @@
-"""The sign-in page. The password goes from the form to the check and is never kept in state."""
+"""The sign-in page. The form posts to the HTTP endpoint (marketu_app/web/auth_routes.py); this state
+only shows its answer (an error code in the query) and sends a signed-in customer on."""
 
 from __future__ import annotations
-
-from urllib.parse import unquote
 
 import reflex as rx
 
 from marketu_app import routes
-from marketu_app.auth import login
-from marketu_app.db.engine import session_scope
 from marketu_app.i18n.texts import register, text
-from marketu_app.settings import get_settings
 from marketu_app.state.session import SessionState
 
 register({
@@ -18,7 +14,6 @@ register({
     "identifier": ("Телефон или email", "Телефон немесе email", "Phone or email"),
     "password": ("Пароль", "Құпиясөз", "Password"),
     "sign_in": ("Войти", "Кіру", "Sign in"),
-    "signing_in": ("Входим…", "Кіруде…", "Signing in…"),
     "invalid_credentials": ("Неверный телефон, email или пароль", "Телефон, email немесе құпиясөз қате",
                             "Wrong phone, email or password"),
     "rate_limited": ("Слишком много попыток. Попробуйте снова через {minutes} мин.",
@@ -26,57 +21,44 @@ register({
                      "Too many attempts. Try again in {minutes} min."),
     "fill_both": ("Введите телефон или email и пароль", "Телефон немесе email және құпиясөзді енгізіңіз",
                   "Enter your phone or email and password"),
+    "forbidden": ("Форма отправлена с другого сайта. Откройте страницу входа и попробуйте снова.",
+                  "Пішін басқа сайттан жіберілді. Кіру бетін ашып, қайталаңыз.",
+                  "The form came from another site. Open the sign-in page and try again."),
     "sign_in_hint": ("Например: 8 701 123 45 67", "Мысалы: 8 701 123 45 67", "For example: 8 701 123 45 67"),
 })
 
-
-def _safe_next(raw: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    path = unquote(raw or "")
-    if not path.startswith("/") or path.startswith("//") or path.startswith(routes.LOGIN):
-        return routes.PARCELS
-    return path
+ERRORS = {"invalid": "invalid_credentials", "rate_limited": "rate_limited", "fill_both": "fill_both",
+          "forbidden": "forbidden"}
 
 
-def client_key(state: rx.State) -> str:
-    """The client's address; X-Forwarded-For only behind our own proxy (else anyone could forge it)."""
-    forwarded = ""
-    if get_settings().trust_proxy:
-        forwarded = state.router.headers.raw_headers.get("x-forwarded-for", "").split(",")[0].strip()
-    return (forwarded or state.router.session.client_ip or "unknown")[:100]
+def error_text(code: str, wait: str, lang: str) -> str:
+    """The message for an error code of the sign-in endpoint ("" for none or an unknown one)."""
+    if code not in ERRORS:
+        return ""
+    message = text(ERRORS[code], lang)
+    if code == "rate_limited":
+        seconds = int(wait) if wait.isdigit() else 60
+        message = message.format(minutes=max(1, -(-min(seconds, 86400) // 60)))
+    return message
 
 
 class LoginState(SessionState):
     error: str = ""
-    busy: bool = False
+    next_path: str = ""  # posted back with the form (hidden field)
+    stale_session: bool = False  # the browser's session cookie names an ended session
 
     @rx.event
     def on_load(self):
         """A signed-in customer does not need this page."""
-        self.error = ""
-        self.busy = False
-        if self._current_customer() is not None:
-            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")), replace=True)
-
-    @rx.event
-    def submit(self, form: dict):
-        # NUL never belongs in either; PostgreSQL could not even look it up.
-        identifier = str(form.get("identifier", "")).replace("\x00", "").strip()[:254]
-        password = str(form.get("password", "")).replace("\x00", "")
-        if not identifier or not password:
-            self.error = text("fill_both", self.lang)
-            return
-        with session_scope() as db:
-            result = login.sign_in(db, identifier, password, client_key(self))
-        if result.customer is None:
-            if result.reason == "rate_limited":
-                minutes = max(1, -(-int(result.retry_after_seconds) // 60))
-                self.error = text("rate_limited", self.lang).format(minutes=minutes)
-            else:
-                self.error = text("invalid_credentials", self.lang)
-            return
-        self.error = ""
-        self.session_token = result.token
-        self.customer_name = result.customer.name
-        self.locale = result.customer.locale or self.lang
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")), replace=True)
+        query = self.router.url.query_parameters
+        target = routes.safe_next(query.get("next"))
+        self.next_path = target if target != routes.PARCELS else ""
+        token = self._session_token()
+        customer = self._current_customer() if token else None
+        if customer is not None:
+            self.error = ""
+            return rx.redirect(target, replace=True)
+        # Makes assets/offline.js wipe what the ended session left on this device (pages/login.py).
+        self.stale_session = bool(token)
+        self.error = error_text(str(query.get("error", "")), str(query.get("wait", "")), self.lang)
+        return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import reflex as rx
 
@@ -118,18 +117,13 @@ class NotificationsState(SessionState):
     @rx.event
     async def link_telegram(self):
         url = await self._change(prefs.telegram_link_url)
-        if isinstance(url, str):  # same tab: on a phone t.me hands over to the Telegram app
-            return rx.call_script(f"window.location.assign({json.dumps(url)})")
+        if isinstance(url, str):  # same tab (another host: Reflex assigns window.location): t.me opens Telegram
+            return rx.redirect(url)
         return url
 
     @rx.event
     async def unlink_telegram(self):
         await self._change(lambda db, cid: prefs.unlink_chat(db, customer_id=cid))
-
-    @rx.event
-    def subscribe_push(self):
-        return rx.call_script("window.marketuPush ? window.marketuPush.subscribe() : 'unsupported'",
-                              callback=NotificationsState.push_done)
 
     @rx.event
     async def push_done(self, status):

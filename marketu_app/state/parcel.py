@@ -95,7 +95,7 @@ class ParcelState(SessionState):
         changes = self._unseen(changes)
         if not changes:
             return
-        customer_id = batch.customer_of(self.session_token)
+        customer_id = batch.customer_of(self._session_token())
         if customer_id is None:
             self._end_session_here()
             self.detail = None

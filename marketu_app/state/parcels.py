@@ -130,7 +130,7 @@ class ParcelsState(SessionState):
         changes = self._unseen(changes)
         if not changes:
             return
-        customer_id = batch.customer_of(self.session_token)
+        customer_id = batch.customer_of(self._session_token())
         if customer_id is None:
             self._end_session_here()
             self.cards, self.total, self.account_total = [], 0, 0

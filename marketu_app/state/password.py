@@ -1,11 +1,11 @@
-"""Changing the password: every other session ends, this one stays."""
+"""Changing the password: the form posts to /auth/password (marketu_app/web/auth_routes.py), which
+ends every other session and gives this browser a new one; this state shows the answer."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from marketu_app.auth import sessions
-from marketu_app.db.engine import session_scope
+from marketu_app.auth.sessions import PasswordChangeError
 from marketu_app.i18n.texts import register, text
 from marketu_app.state.session import SessionState
 
@@ -18,7 +18,7 @@ register({
     "password_changed": ("Пароль изменён. Другие устройства вышли из кабинета.",
                          "Құпиясөз өзгертілді. Басқа құрылғылар кабинеттен шықты.",
                          "Password changed. Other devices have been signed out."),
-    "password_mismatch": ("Новые пароли не совпадают", "Жаңа құпиясөздер сәйкес емес", "The new passwords differ"),
+    "pw_mismatch": ("Новые пароли не совпадают", "Жаңа құпиясөздер сәйкес емес", "The new passwords differ"),
     "pw_wrong_password": ("Текущий пароль неверен", "Қазіргі құпиясөз қате", "The current password is wrong"),
     "pw_too_short": ("Новый пароль должен быть не короче 10 символов", "Жаңа құпиясөз кемінде 10 таңба болуы керек",
                      "The new password needs at least 10 characters"),
@@ -26,7 +26,12 @@ register({
     "pw_rate_limited": ("Слишком много попыток. Попробуйте позже.", "Тым көп әрекет. Кейінірек қайталаңыз.",
                         "Too many attempts. Try again later."),
     "pw_not_signed_in": ("Войдите снова", "Қайта кіріңіз", "Please sign in again"),
+    "pw_forbidden": ("Форма отправлена с другого сайта. Попробуйте снова.",
+                     "Пішін басқа сайттан жіберілді. Қайталаңыз.", "The form came from another site. Try again."),
 })
+
+ERRORS = {"mismatch", "forbidden", PasswordChangeError.WRONG_PASSWORD, PasswordChangeError.TOO_SHORT,
+          PasswordChangeError.TOO_LONG, PasswordChangeError.RATE_LIMITED, PasswordChangeError.NOT_SIGNED_IN}
 
 
 class PasswordState(SessionState):
@@ -35,27 +40,12 @@ class PasswordState(SessionState):
 
     @rx.event
     def on_load(self):
-        self.error, self.done = "", False
         customer = self._current_customer()
         if customer is None:
             return self._to_sign_in()
         self.customer_name = customer.name
-
-    @rx.event
-    def submit(self, form: dict):
-        customer = self._current_customer()
-        if customer is None:
-            return self._to_sign_in()
-        new = str(form.get("new_password", ""))
-        if new != str(form.get("repeat_password", "")):
-            self.error, self.done = text("password_mismatch", self.lang), False
-            return None
-        try:
-            with session_scope() as db:
-                sessions.change_password(db, customer.id, str(form.get("current_password", "")), new,
-                                         self.session_token)
-        except sessions.PasswordChangeError as problem:
-            self.error, self.done = text(f"pw_{problem.reason}", self.lang), False
-            return None
-        self.error, self.done = "", True
-        return rx.set_value("current_password", "")
+        query = self.router.url.query_parameters
+        code = str(query.get("error", ""))
+        self.error = text(f"pw_{code}", self.lang) if code in ERRORS else ""
+        self.done = not self.error and query.get("done") == "1"
+        return None

@@ -1,11 +1,18 @@
-"""Who is signed in. The browser keeps only a random session token; the server decides."""
+"""Who is signed in: decided on the server from the websocket's handshake cookie, never from state.
+
+The session token lives only in the HttpOnly cookie set by the sign-in endpoint (marketu_app/web);
+the browser sends it with the websocket's handshake, and Reflex hands the handshake's headers to every
+event as `self.router.headers`. No state var holds it, so no event the browser sends can claim it.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import dataclasses
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.middleware import Middleware
 
 from marketu_app import routes
 from marketu_app.auth import sessions
@@ -13,30 +20,30 @@ from marketu_app.db.engine import session_scope
 from marketu_app.db.models import Customer
 from marketu_app.live.messages import toast_text
 from marketu_app.live.tabs import remember_tab
-from marketu_app.settings import get_settings
 from marketu_app.state.base import LocaleState
-
-SESSION_COOKIE = "marketu_session"
+from marketu_app.web.cookies import marker_of, session_token_from
 
 
 class SessionState(LocaleState):
     live_toast: str = ""
     live_toast_seq: int = 0
     session_ended: bool = False
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", path="/",
-                                   max_age=get_settings().session_days * 86400)
     customer_name: str = ""
     _live_seen: int = 0  # the last change stream id applied to this tab (a backend var: never sent)
+    # Per state of this family: the session hash its data belongs to (see SessionGuard).
+    _owners: dict[str, str] = {}
 
     def _session_token(self) -> str:
-        return self.session_token
+        """The token of the handshake's session cookie ("" when none)."""
+        return session_token_from(self.router.headers.cookie)
 
     def _current_customer(self) -> Customer | None:
         """The signed-in customer, checked against the database on every call."""
-        if not self.session_token:
+        token = self._session_token()
+        if not token:
             return None
         with session_scope() as db:
-            return sessions.resolve_session(db, self.session_token)
+            return sessions.resolve_session(db, token)
 
     def _customer_id(self) -> int | None:
         customer = self._current_customer()
@@ -44,7 +51,6 @@ class SessionState(LocaleState):
 
     def _to_sign_in(self):
         """Forgets the session and sends the browser to sign-in, returning here afterwards."""
-        self.session_token = ""
         self.customer_name = ""
         url = self.router.url
         path = (url.path + (f"?{url.query}" if url.query else "")) or routes.PARCELS
@@ -69,8 +75,8 @@ class SessionState(LocaleState):
             self.live_toast_seq += 1
 
     def _end_session_here(self) -> None:
-        """The session ended elsewhere (expired, revoked): hide the data, offer to sign in."""
-        self.session_token = ""
+        """The session ended elsewhere (expired, revoked): hide the data, offer to sign in.
+        The page's `.session-ended` notice makes assets/offline.js wipe the snapshot."""
         self.customer_name = ""
         self.session_ended = True
 
@@ -78,18 +84,52 @@ class SessionState(LocaleState):
     def signed_in(self) -> bool:
         return bool(self.customer_name)
 
-    @rx.var(deps=["session_token"], auto_deps=False)
+    @rx.var(deps=["customer_name"], auto_deps=False)
     def customer_key(self) -> str:
-        """Names this customer's offline snapshot in the browser (assets/offline.js); empty when signed out."""
-        customer = self._current_customer()
-        return hashlib.sha256(f"marketu-snapshot:{customer.id}".encode()).hexdigest()[:16] if customer else ""
+        """Names this session's offline snapshot (assets/offline.js): the same marker as the
+        `marketu_signed_in` cookie; empty when signed out."""
+        return marker_of(self._session_token()) if self.customer_name else ""
 
-    @rx.event
-    def sign_out(self):
-        if self.session_token:
-            with session_scope() as db:
-                sessions.end_session(db, self.session_token)
-        self.session_token = ""
-        self.customer_name = ""
-        return [rx.call_script("window.marketuSnapshot && window.marketuSnapshot.wipe()"),
-                rx.redirect(routes.LOGIN, replace=True)]
+
+def _family(state: rx.State) -> list[rx.State]:
+    """SessionState and its loaded substates, parents first."""
+    found, todo = [], [state]
+    while todo:
+        st = todo.pop(0)
+        if isinstance(st, SessionState):
+            found.append(st)
+        todo.extend(st.substates.values())
+    return found
+
+
+def _is_live(token: str) -> bool:
+    with session_scope() as db:
+        return sessions.resolve_session(db, token) is not None
+
+
+@dataclasses.dataclass
+class SessionGuard(Middleware):
+    """Before any event: data kept in a tab's states for another (or no, or an ended) session is dropped.
+
+    A tab id is not a credential: a socket that replays an old tab id without that session's cookie
+    finds states reset to their defaults, before the hydrate snapshot is sent to it.
+    """
+
+    async def preprocess(self, app, state, event):
+        root = state._get_root_state()
+        token = session_token_from(root.router.headers.cookie)
+        owner = sessions.hash_token(token) if token else ""
+        if owner and event.name.rsplit(".", 1)[-1] in ("hydrate", "hydrate_and_load"):
+            # The full state goes out with this event: the session must still be live, not just present.
+            if not await asyncio.to_thread(_is_live, token):
+                owner = "ended:" + owner
+        family = _family(root)
+        if not family:
+            return None
+        owners = family[0]._owners
+        stale = [st for st in family if owners.get(st.get_full_name()) != owner]
+        if stale:
+            for st in stale:
+                st.reset()
+            family[0]._owners = {**owners, **{st.get_full_name(): owner for st in family}}
+        return None

@@ -6,11 +6,13 @@ the Kazpost simulator on loopback.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from marketu_app.db.engine import make_engine
 from marketu_app.demo.ems_stories import stories_from_database
@@ -108,7 +110,23 @@ def sign_in(page: Page, base: str, identifier: str = DEMO_PHONE, password: str =
     page.wait_for_url("**/login**")
     page.fill("#identifier", identifier)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
+
+
+def wait_until(page: Page, expression: str, timeout: float = 10_000) -> None:
+    """Polls a JS expression until it is truthy. Not `page.wait_for_function`: that evaluates its
+    predicate with eval in the page, which the app's Content-Security-Policy (rightly) forbids."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError as error:  # a navigation replaced the context: try again
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.1)
 
 
 def wait_for_cards(page: Page) -> None:

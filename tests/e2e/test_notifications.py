@@ -8,7 +8,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, SECOND_PASSWORD, SECOND_PHONE, new_context, no_horizontal_scroll, sign_in
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    SECOND_PASSWORD,
+    SECOND_PHONE,
+    new_context,
+    no_horizontal_scroll,
+    sign_in,
+    wait_until,
+)
 from tests.e2e.test_live_updates import post_status
 from tests.e2e.test_pwa import first_page, persistent, wait_for_worker  # noqa: F401 (fixture)
 from tests.notify_standins import wait_for
@@ -80,7 +89,7 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     page = first_page(ctx)
     page.goto(base + "/statuses")
     wait_for_worker(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", timeout=20_000)
     cdp = ctx.new_cdp_session(page)
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
@@ -95,14 +104,14 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
              {"origin": base, "registrationId": reg["registrationId"], "data": json.dumps(payload)})
     shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => " \
             "({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url})))"
-    page.wait_for_function(f"async () => (await {shown}).length > 0", timeout=15_000)
+    wait_until(page, f"(async () => (await {shown}).length > 0)()", timeout=15_000)
     assert page.evaluate(shown) == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
                                      "url": payload["url"]}]
     # A newer push about the same parcel replaces the older notification (same tag).
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": reg["registrationId"],
                                                   "data": json.dumps({**payload, "title": "newer"})})
     newer = f"async () => {{ const ns = await {shown}; return ns.length === 1 && ns[0].title === 'newer'; }}"
-    page.wait_for_function(newer, timeout=15_000)
+    wait_until(page, f"({newer})()", timeout=15_000)
     # The click, as the browser would dispatch it, opens the parcel in the open tab.
     worker = ctx.service_workers[0]
     worker.evaluate("self.registration.getNotifications().then(ns => "
@@ -126,14 +135,14 @@ def test_forgot_password_sends_a_one_time_link_that_sets_a_new_password(app_serv
         page.get_by_text("Забыли пароль?").click()
         page.wait_for_url(re.compile(r"/forgot/?$"))
         page.fill("#identifier", "nobody-here@example.kz")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         answer = page.locator(".forgot-sent")
         expect(answer).to_be_visible(timeout=30_000)
         unknown_text = answer.inner_text()
         page.goto(base + "/forgot")
         expect(answer).to_have_count(0)
         page.fill("#identifier", "Reset-E2E@example.kz")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         expect(answer).to_have_text(unknown_text, timeout=30_000)  # the same answer whether the account exists or not
         mail = wait_for(lambda: [m for m in notify_standins.smtp.messages if m["To"] == "reset-e2e@example.kz"],
                         timeout=30, what="the reset email")[0]
@@ -141,16 +150,16 @@ def test_forgot_password_sends_a_one_time_link_that_sets_a_new_password(app_serv
         page.goto(base + link)
         page.fill("#new_password", "brand new pass 7")
         page.fill("#repeat_password", "brand new pass 7")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_url(re.compile(r"/login/?\?reset=1"), timeout=30_000)
         page.fill("#identifier", "reset-e2e@example.kz")
         page.fill("#password", "brand new pass 7")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_url(re.compile(rf"^{re.escape(base)}/?$"), timeout=30_000)
         page.goto(base + link)  # a used link sets nothing
         page.fill("#new_password", "another pass 88")
         page.fill("#repeat_password", "another pass 88")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         expect(page.locator(".reset-error")).to_contain_text("устарела или уже использована", timeout=30_000)
     finally:
         ctx.close()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, sign_in, wait_for_cards
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, sign_in, wait_for_cards, wait_until
 
 SNAPSHOT_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('marketu:snap:'))"
 _ip_seq = iter(range(1, 10_000))
@@ -40,7 +40,9 @@ def first_page(ctx: BrowserContext) -> Page:
 
 
 def wait_for_worker(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)", timeout=20_000)
+    ready = "navigator.serviceWorker && Promise.race([navigator.serviceWorker.ready.then(() => true), " \
+            "new Promise(r => setTimeout(() => r(false), 1000))])"
+    wait_until(page, ready, timeout=20_000)
 
 
 def test_head_and_static_files(app_server):
@@ -98,7 +100,7 @@ def test_offline_reload_shows_the_last_known_parcels_and_recovers(app_server, pe
     wait_for_cards(page)
     numbers = page.locator("main .parcel-card .parcel-number").all_inner_texts()
     assert numbers
-    page.wait_for_function(f"{SNAPSHOT_KEYS}.some(k => k.endsWith(':/'))", timeout=10_000)
+    wait_until(page, f"{SNAPSHOT_KEYS}.some(k => k.endsWith(':/'))", timeout=10_000)
     wait_for_worker(page)
 
     ctx.set_offline(True)
@@ -125,7 +127,7 @@ def test_offline_parcel_page_from_its_snapshot(app_server, persistent):
     number = page.locator("main .parcel-card .parcel-number").first.inner_text()
     page.goto(f"{app_server.url}/parcel/{number}")
     expect(page.locator("main h1")).to_contain_text(number, timeout=20_000)
-    page.wait_for_function(f"{SNAPSHOT_KEYS}.some(k => k.endsWith(':/parcel/{number}'))", timeout=10_000)
+    wait_until(page, f"{SNAPSHOT_KEYS}.some(k => k.endsWith(':/parcel/{number}'))", timeout=10_000)
 
     ctx.set_offline(True)
     page.reload()
@@ -140,10 +142,10 @@ def test_sign_out_wipes_the_snapshot(app_server, persistent):
     page = first_page(ctx)
     sign_in(page, app_server.url)
     wait_for_cards(page)
-    page.wait_for_function(f"{SNAPSHOT_KEYS}.length > 0", timeout=10_000)
+    wait_until(page, f"{SNAPSHOT_KEYS}.length > 0", timeout=10_000)
     page.locator("header .account-menu summary").click()  # sign-out is in the account menu
     page.locator("header .sign-out").click()
     page.wait_for_url("**/login**")
-    page.wait_for_function(f"{SNAPSHOT_KEYS}.length === 0", timeout=5_000)
+    wait_until(page, f"{SNAPSHOT_KEYS}.length === 0", timeout=5_000)
     page.wait_for_timeout(2_000)  # a pending save must not bring it back
     assert page.evaluate(SNAPSHOT_KEYS) == []

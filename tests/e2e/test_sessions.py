@@ -33,7 +33,7 @@ def test_password_change_ends_the_other_sessions_on_their_open_pages(app_server,
     changer.fill("#current_password", "first password 1")
     changer.fill("#new_password", "second password 2")
     changer.fill("#repeat_password", "second password 2")
-    changer.click("button[type=submit]")
+    changer.click("main button[type=submit]")
     expect(changer.locator(".password-done")).to_be_visible(timeout=10_000)
     # The other tab learns it without a reload.
     expect(open_page.locator(".session-ended")).to_be_visible(timeout=10_000)

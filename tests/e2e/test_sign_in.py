@@ -1,9 +1,10 @@
 """Signing in and out in the browser, as a customer does."""
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, new_context, sign_in, wait_for_cards
+from tests.e2e.conftest import DEMO_PASSWORD, OPERATOR_TOKEN, new_context, sign_in, wait_for_cards
 
 
 @pytest.mark.parametrize("identifier", ["8 701 123 45 67", "+7 (701) 123-45-67", "87011234567", "DEMO@marketu.kz"])
@@ -17,9 +18,13 @@ def test_wrong_password_says_so_without_telling_if_the_account_exists(app_server
     sign_in(page, app_server.url, "8 701 123 45 67", "wrong password!")
     expect(page.locator(".login-error")).to_be_visible(timeout=15_000)
     wrong = page.locator(".login-error").inner_text()
+    assert "wrong" not in page.url  # the form posts: the password is in no URL
+    page.goto(app_server.url + "/login")
+    expect(page.locator(".login-error")).to_have_count(0)
     page.fill("#identifier", "+7 700 000 00 00")
-    page.click("button[type=submit]")
-    page.wait_for_timeout(500)
+    page.fill("#password", "wrong password!")
+    page.click("main button[type=submit]")
+    expect(page.locator(".login-error")).to_be_visible(timeout=15_000)
     assert page.locator(".login-error").inner_text() == wrong == "Неверный телефон, email или пароль"
     assert page.locator(".parcel-card").count() == 0
 
@@ -46,26 +51,41 @@ def test_protected_url_redirects_to_sign_in_and_comes_back(app_server, page):
     page.wait_for_url("**/login?next=%2Fparcel%2FP-240103")
     page.fill("#identifier", "demo@marketu.kz")
     page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/parcel/P-240103")
     page.wait_for_selector(".order-card")
     # Signed in, the sign-in page sends the customer on.
     page.goto(app_server.url + "/login")
     page.wait_for_url(lambda url: "/login" not in url)
+    # A `next` that browsers would read as another host (backslash, control character) sends them home.
+    for bad in ("/%5Cevil.example", "/%5C%5Cevil.example", "/%07x"):
+        page.goto(f"{app_server.url}/login?next={bad}")
+        page.wait_for_url(app_server.url + "/")
+        wait_for_cards(page)
 
 
 def test_sixth_wrong_password_is_refused_even_when_right(app_server, browser):
+    # Its own customer: the lock-out holds for the whole account (phone and email alike).
+    r = httpx.put(f"{app_server.url}/api/v1/customers/c-e2e-lockout",
+                  headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+                  json={"name": "Тест Блокировки", "email": "lockout@marketu.kz", "phone": "+77010000041",
+                        "password": "lockout password 1"})
+    assert r.status_code in (200, 201), r.text
     ctx = new_context(browser)
     page = ctx.new_page()
-    sign_in(page, app_server.url, "second@marketu.kz", "not the password")
+    sign_in(page, app_server.url, "lockout@marketu.kz", "not the password")
     for _ in range(4):
+        expect(page.locator(".login-error")).to_have_text("Неверный телефон, email или пароль", timeout=15_000)
+        page.fill("#identifier", "lockout@marketu.kz")
         page.fill("#password", "still not it")
-        page.click("button[type=submit]")
-        page.wait_for_timeout(300)
-    page.fill("#password", "marketu-demo2")
-    page.click("button[type=submit]")
-    # Events run in order: the right password, sent sixth, is answered with the wait.
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+    page.fill("#identifier", "+7 701 000 00 41")  # the same account through its phone
+    page.fill("#password", "lockout password 1")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    # The right password, sent sixth, is answered with the wait.
     expect(page.locator(".login-error")).to_contain_text("Попробуйте снова через", timeout=15_000)
-    page.wait_for_timeout(500)
     assert "/login" in page.url
+    assert "marketu_session" not in {c["name"] for c in ctx.cookies()}
     ctx.close()

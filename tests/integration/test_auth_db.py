@@ -85,7 +85,7 @@ def test_sign_in_with_every_phone_form_and_email_in_any_case(any_engine):
 
 
 def test_wrong_password_and_unknown_account_give_the_same_answer(any_engine):
-    add_customer(any_engine)
+    customer_id = add_customer(any_engine)
     wrong = attempt(any_engine, PHONE, "not the password")
     unknown_phone = attempt(any_engine, "+77770000000", PASSWORD)
     unknown_email = attempt(any_engine, "nobody@example.kz", PASSWORD)
@@ -94,7 +94,8 @@ def test_wrong_password_and_unknown_account_give_the_same_answer(any_engine):
         assert result == login.SignInResult(ok=False, reason="invalid")
     with Session(any_engine) as s:
         keys = {a.account_key for a in s.exec(select(LoginAttempt)).all()}
-    assert {PHONE, "+77770000000", "nobody@example.kz"} < keys  # every failure counts
+    # Every failure counts: a known account's under the account, whichever identifier was tried.
+    assert {f"account:{customer_id}", "+77770000000", "nobody@example.kz"} < keys
 
 
 def test_unknown_account_costs_the_same_argon2_check_as_a_wrong_password(sqlite_engine, monkeypatch):
@@ -255,7 +256,31 @@ def test_the_sixth_try_is_refused_even_with_the_right_password_until_the_wait_is
     after = start + WINDOW + timedelta(seconds=1)
     assert attempt(any_engine, PHONE, PASSWORD, now=after).ok
     with Session(any_engine) as s:  # the success cleared the account's failures
-        assert s.exec(select(LoginAttempt).where(LoginAttempt.account_key == PHONE)).all() == []
+        assert s.exec(select(LoginAttempt)).all() == []
+
+
+def test_an_account_locked_through_its_phone_stays_locked_through_its_email(any_engine):
+    """Issue 12 §5: the limit counts the account, not the identifier it is tried through."""
+    add_customer(any_engine)
+    now = utcnow()
+    guesses = [PHONE, "8 701 123 45 67", EMAIL.upper(), "+7 (701) 123-45-67", EMAIL]
+    for i, identifier in enumerate(guesses):  # each from its own client: only the account can count them
+        assert attempt(any_engine, identifier, f"guess {i}", client=f"198.51.100.{i}", now=now).reason == "invalid"
+    for identifier in (EMAIL, PHONE):
+        refused = attempt(any_engine, identifier, PASSWORD, client="192.0.2.99", now=now)
+        assert refused.reason == "rate_limited" and refused.token is None
+
+
+def test_the_password_reset_lifts_the_account_lock(any_engine):
+    """A lock-out someone else caused ends through a channel that proves the customer."""
+    customer_id = add_customer(any_engine)
+    now = utcnow()
+    for i in range(ACCOUNT_LIMIT):
+        attempt(any_engine, PHONE, f"guess {i}", client=f"198.51.100.{i}", now=now)
+    assert attempt(any_engine, EMAIL, PASSWORD, client="192.0.2.99", now=now).reason == "rate_limited"
+    with session_scope(any_engine) as s:
+        login.clear_account_lock(s, s.get(Customer, customer_id))
+    assert attempt(any_engine, EMAIL, PASSWORD, client="192.0.2.99", now=now).ok
 
 
 def test_one_client_is_limited_across_accounts(any_engine):
