@@ -126,7 +126,8 @@ def test_password_change_on_this_device_wipes_the_old_sessions_snapshot(app_serv
 def test_sign_out_leaves_nothing_to_show_offline(app_server, persistent):
     ctx, page = with_snapshot(persistent, app_server.url, SECOND_PHONE, SECOND_PASSWORD)
     page.goto(app_server.url + "/password")
-    page.locator(".sign-out").first.click()
+    page.locator("header .account-menu summary").click()  # sign-out is in the account menu
+    page.locator("header .sign-out").click()
     page.wait_for_url("**/login**")
     assert "marketu_signed_in" not in {c["name"] for c in ctx.cookies()}
     nothing_left_offline(ctx, page, app_server.url, "P-250201")
