@@ -68,8 +68,8 @@ def _session_token(ctx: BrowserContext) -> str:
 
 
 def test_expiry_seen_by_the_open_page_wipes_the_snapshot(app_server, persistent, db_url):
-    _customer(app_server.url, "c-snap-1", "+77010000031", "snapshot password 1")
-    ctx, page = with_snapshot(persistent, app_server.url, "+77010000031", "snapshot password 1")
+    _customer(app_server.url, "c-snap-1", "+77010000131", "snapshot password 1")
+    ctx, page = with_snapshot(persistent, app_server.url, "+77010000131", "snapshot password 1")
     engine = create_engine(db_url)
     with Session(engine) as s:
         s.exec(update(CustomerSession).where(CustomerSession.token_hash == hash_token(_session_token(ctx)))
@@ -93,11 +93,11 @@ def test_expired_cookie_means_no_snapshot_is_shown(app_server, persistent):
 
 
 def test_session_ended_elsewhere_wipes_the_snapshot(app_server, persistent, browser):
-    _customer(app_server.url, "c-snap-2", "+77010000032", "snapshot password 2")
-    ctx, page = with_snapshot(persistent, app_server.url, "+77010000032", "snapshot password 2")
+    _customer(app_server.url, "c-snap-2", "+77010000132", "snapshot password 2")
+    ctx, page = with_snapshot(persistent, app_server.url, "+77010000132", "snapshot password 2")
     other = new_context(browser)
     changer = other.new_page()
-    sign_in(changer, app_server.url, "+77010000032", "snapshot password 2", path="/password")
+    sign_in(changer, app_server.url, "+77010000132", "snapshot password 2", path="/password")
     changer.wait_for_url(re.compile(r".*/password/?$"))
     changer.fill("#current_password", "snapshot password 2")
     changer.fill("#new_password", "snapshot password 22")
@@ -110,8 +110,8 @@ def test_session_ended_elsewhere_wipes_the_snapshot(app_server, persistent, brow
 
 
 def test_password_change_on_this_device_wipes_the_old_sessions_snapshot(app_server, persistent):
-    _customer(app_server.url, "c-snap-3", "+77010000033", "snapshot password 3")
-    ctx, page = with_snapshot(persistent, app_server.url, "+77010000033", "snapshot password 3")
+    _customer(app_server.url, "c-snap-3", "+77010000133", "snapshot password 3")
+    ctx, page = with_snapshot(persistent, app_server.url, "+77010000133", "snapshot password 3")
     old = page.evaluate(SNAPSHOT_KEYS)
     page.goto(app_server.url + "/password")
     page.fill("#current_password", "snapshot password 3")
@@ -134,8 +134,8 @@ def test_sign_out_leaves_nothing_to_show_offline(app_server, persistent):
 
 
 def test_another_customer_signing_in_finds_nothing_of_the_first(app_server, persistent):
-    _customer(app_server.url, "c-snap-4", "+77010000034", "snapshot password 4")
-    ctx, page = with_snapshot(persistent, app_server.url, "+77010000034", "snapshot password 4")
+    _customer(app_server.url, "c-snap-4", "+77010000134", "snapshot password 4")
+    ctx, page = with_snapshot(persistent, app_server.url, "+77010000134", "snapshot password 4")
     # B signs in on the same browser (the form posts while A's cookie is still there).
     page.evaluate("""([phone, password]) => {
         const form = document.createElement('form');
