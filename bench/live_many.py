@@ -15,6 +15,12 @@ captured once from a real Chromium tab, each client with its own session token).
     each tab's latency from the batch's answer; how many never got it within --push-timeout.
 Memory per open tab: server RSS (summed over the process tree) and Redis used_memory, with N tabs
 minus with none, / N.
+
+Load-independent figures of case (b): the server processes' CPU time (user + system, /proc) from the
+batch request to the last tab updated, in total and per tab, and how it spread over the workers (the
+busiest process's share; the live partitions' leaders, from the lease table). With --profile, py-spy
+runs on every server process over the whole of the last round and a summary of where the busy samples
+went is printed (and written with --write-docs).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -101,6 +108,33 @@ async def wait_all(tabs: list[Tab], before: list[int], t0: float, timeout: float
     return lat, len(tabs) - len(lat)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds so far of each process (those still alive)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def leaders(db_url: str) -> dict[str, str]:
+    """Who leads each live partition now (the lease table)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, owner FROM lease WHERE name LIKE 'live-watcher%' "
+                                     "AND until > now() ORDER BY name")).all()
+        return {name: owner for name, owner in rows}
+    finally:
+        engine.dispose()
+
+
 async def scenario(base: str, app: RunningApp, db_url: str, people: list[dict], ns: str, auth: dict,
                    template: str, a_posts: int, b_rounds: int, push_timeout: float, profile: str | None) -> dict:
     auth_json = json.dumps(auth, ensure_ascii=False)
@@ -169,16 +203,23 @@ async def scenario(base: str, app: RunningApp, db_url: str, people: list[dict], 
             spy = None
             if profile and k == b_rounds - 1:
                 spy = start_profile(app, f"{profile}")
+            pids = app.pids()
+            cpu0 = cpu_seconds(pids)
             t_req = time.perf_counter()
             r = await http.post("/api/v1/events", json={"events": events})
             t_resp = time.perf_counter()
             if r.status_code != 200:
                 raise RuntimeError(f"batch API {r.status_code}: {r.text[:300]}")
             lat, missing = await wait_all(tabs, before, t_resp, push_timeout)
+            cpu1 = cpu_seconds(pids)
             if spy:
                 stop_profile(spy)
+            used = sorted((cpu1[pid] - cpu0[pid] for pid in cpu1 if pid in cpu0), reverse=True)
             rounds.append({"api_s": t_resp - t_req, "samples": len(lat), "missing": missing, "p50": median(lat),
-                           "p95": percentile(lat, 95), "max": max(lat, default=float("nan"))})
+                           "p95": percentile(lat, 95), "max": max(lat, default=float("nan")),
+                           "cpu_s": sum(used), "cpu_ms_per_tab": 1000 * sum(used) / len(tabs),
+                           "cpu_by_process": [round(x, 2) for x in used],
+                           "leaders": await asyncio.to_thread(leaders, db_url)})
             log(f"(b) round {k + 1}: {rounds[-1]}")
             await asyncio.sleep(2)
         out["b"] = rounds
@@ -187,16 +228,65 @@ async def scenario(base: str, app: RunningApp, db_url: str, people: list[dict], 
 
 
 def start_profile(app: RunningApp, path: str) -> list[subprocess.Popen]:
-    """py-spy on every server process for the next seconds (one file per process)."""
+    """py-spy on every server process until stop_profile (one raw file per process: PATH.PID)."""
     spy = str(Path(sys.executable).parent / "py-spy")
-    return [subprocess.Popen([spy, "record", "-r", "50", "-d", "8", "-f", "raw", "-o", f"{path}.{pid}",
-                              "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for pid in app.pids()]
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy in the venv: pip install -e '.[test]'")
+    procs = [subprocess.Popen([spy, "record", "-r", "50", "-f", "raw", "-o", f"{path}.{pid}", "-p", str(pid)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in app.pids()]
+    time.sleep(1)  # attached before the round starts
+    return procs
 
 
 def stop_profile(procs: list[subprocess.Popen]) -> None:
     for p in procs:
-        p.wait(timeout=30)
+        p.send_signal(signal.SIGINT)  # py-spy writes its file and exits
+    for p in procs:
+        p.wait(timeout=60)
+
+
+# Frames that say where a busy sample went (the first part in this list with a frame in the stack).
+PARTS = [
+    ("page apply (live/registry pages)", ("_apply_live",)),
+    ("cursor and lease (stream/cursor, live/lease)", ("stream/cursor.py", "live/lease.py")),
+    ("tabs, sessions (live/tabs, live_session_owners)", ("tabs_of", "live_session_owners", "tab_connected")),
+    ("Reflex state load/save/delta (modify_state)", ("modify_state", "get_state", "_get_resolved_delta",
+                                                     "set_state", "get_delta", "_serialize")),
+    ("socket emit / relay", ("emit", "socketio", "engineio")),
+    ("batch endpoint: record_change", ("record_change",)),
+    ("batch endpoint: other", ("post_event_batch", "record_event_items")),
+    ("Redis", ("redis",)),
+]
+# Innermost frames of a thread that waits (an idle pool thread, a lock, the event loop's select, a
+# database or Redis answer): not CPU, left out.
+IDLE_LEAVES = ("", "_worker", "Condition.wait", "Event.wait", "Queue.get", "EpollSelector.select",
+               "Connection.wait", "lock.acquire", "time.sleep", "Popen.poll")
+
+
+def summarize_profile(prefix: str) -> str:
+    """Busy samples per process and the share of each part (innermost matching frame), from PREFIX.*."""
+    lines = []
+    for path in sorted(Path(prefix).parent.glob(Path(prefix).name + ".*")):
+        if not path.suffix[1:].isdigit():
+            continue
+        busy, parts = 0, {}
+        for line in path.read_text().splitlines():
+            stack, _, n = line.rpartition(" ")
+            frames = stack.split(";")
+            if frames[-1].split(" (")[0] in IDLE_LEAVES:
+                continue
+            busy += int(n)
+            part = "other (framework, SQL outside the above)"
+            for name, needles in PARTS:
+                if any(needle in stack for needle in needles):
+                    part = name
+                    break
+            parts[part] = parts.get(part, 0) + int(n)
+        if busy:
+            shares = ", ".join(f"{name} {100 * k / busy:.0f} %" for name, k in
+                               sorted(parts.items(), key=lambda kv: -kv[1]))
+            lines.append(f"- process {path.suffix[1:]}: {busy} busy samples ({busy / 50:.1f} s at 50 Hz): {shares}")
+    return "\n".join(lines)
 
 
 def run(n: int, a_posts: int, b_rounds: int, push_timeout: float, profile: str | None, keep: bool) -> dict:
@@ -245,10 +335,12 @@ def report(out: dict, cmd: str, wall: float, uptime_before: str) -> str:
                             text=True).stdout.strip()
     a = out["a"]
     rows = [f"| (a) one customer's order, {out['tabs'] - 1} tabs idle ({a['samples']} posts) | {a['p50']:.3f} "
-            f"| {a['p95']:.3f} | {a['max']:.3f} | {a['missing']} (other tabs updated: {a['others']}) | - |"]
+            f"| {a['p95']:.3f} | {a['max']:.3f} | {a['missing']} (other tabs updated: {a['others']}) | - | - | - |"]
     for k, b in enumerate(out["b"]):
         rows.append(f"| (b) one order of every customer in one batch, round {k + 1} | {b['p50']:.3f} | {b['p95']:.3f} "
-                    f"| {b['max']:.3f} | {b['missing']} | {b['api_s']:.2f} |")
+                    f"| {b['max']:.3f} | {b['missing']} | {b['api_s']:.2f} | {b['cpu_s']:.2f} "
+                    f"({b['cpu_ms_per_tab']:.1f} ms per tab; by process {', '.join(map(str, b['cpu_by_process']))}) "
+                    f"| {len(set(b['leaders'].values()))} of {len(b['leaders'])} partitions' leaders distinct |")
     return (
         f"{SECTION}\n\nCommand: `{cmd}` (bench/live_many.py; {wall:.0f} s wall; app of commit {commit} plus the "
         f"working tree). Prod app on a fresh PostgreSQL database with Redis, {out['workers']} server processes; "
@@ -257,12 +349,15 @@ def report(out: dict, cmd: str, wall: float, uptime_before: str) -> str:
         "Latency per tab from the API's answer to the delta with its new toast. The clients share the 2 cores "
         "with the server. **The machine is shared with other engineers: figures are noisy.** "
         f"`uptime` before the run: {uptime_before}; after: {load()}.\n\n" + machine(browser=False) + "\n"
-        "| case | p50 s | p95 s | max s | tabs missing after the timeout | batch API s |\n"
-        "|---|---|---|---|---|---|\n"
+        "| case | p50 s | p95 s | max s | tabs missing after the timeout | batch API s "
+        "| server CPU s, request to last tab | live leaders |\n"
+        "|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows) + "\n\n"
         f"Memory per open tab: server RSS {out['rss_per_tab_kb']:.0f} KB ({out['rss0']:.0f} -> {out['rss']:.0f} MB "
         f"over {out['processes']} processes), Redis {out['redis_per_tab_kb']:.1f} KB "
-        f"({out['redis0']:.1f} -> {out['redis']:.1f} MB).\n")
+        f"({out['redis0']:.1f} -> {out['redis']:.1f} MB).\n"
+        + (f"\nWhere the busy samples went in the last round (py-spy 50 Hz on every server process from the "
+           f"request to the last tab; idle threads left out):\n\n{out['profile']}\n" if out.get("profile") else ""))
 
 
 def main() -> None:
@@ -278,6 +373,8 @@ def main() -> None:
     before = load()
     t0 = time.perf_counter()
     out = run(a.customers, a.a_posts, a.b_rounds, a.push_timeout, a.profile, a.keep)
+    if a.profile:
+        out["profile"] = summarize_profile(a.profile)
     wall = time.perf_counter() - t0
     print(json.dumps(out, default=str, indent=1))
     cmd = "python bench/live_many.py " + " ".join(x for x in sys.argv[1:] if x != "--write-docs")
