@@ -36,13 +36,22 @@ def _load(engine, message: NotifyMessage):
             {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}} if sub else None)
 
 
-async def send_telegram(client: telegram.TelegramClient, engine, message: NotifyMessage) -> Outcome:
-    _, chat, _ = await asyncio.to_thread(_load, engine, message)
+def telegram_chat(engine, message: NotifyMessage) -> int | None:
+    """The chat a Telegram message goes to (None: the customer is not linked any more)."""
+    return _load(engine, message)[1]
+
+
+async def send_telegram(client: telegram.TelegramClient, engine, message: NotifyMessage,
+                        paced_chat: int | None = None) -> Outcome:
+    """Sends one message; `paced_chat`: the chat, already looked up and paced by the caller
+    (client.limiter), so nothing but the request runs while the message is marked `sending`."""
+    chat = paced_chat if paced_chat is not None else (await asyncio.to_thread(_load, engine, message))[1]
     if chat is None:
         return Outcome("dropped", "not linked")
     body = f"{message.body}\n\n{message.url}" if message.body != message.title else f"{message.title}\n\n{message.url}"
     try:
-        await client.send_message(chat, body, message.url, text("nt_open", message.locale))
+        await client.send_message(chat, body, message.url, text("nt_open", message.locale),
+                                  paced=paced_chat is None)
     except telegram.RetryAfter as exc:
         return Outcome("retry", f"429 retry_after {exc.seconds:g}", retry_in=exc.seconds)
     except telegram.Blocked as exc:

@@ -12,7 +12,9 @@ Exactly once per (change, channel):
   records the answer right after. A worker dying between the two leaves the message `sending`:
   email and Web Push are sent again (the same Message-ID; the same Topic replaces the older push
   on the push service), Telegram is not (it has no idempotency key: a repeat would be a second
-  message in the chat), so it is marked `unknown` instead. That window is one request long.
+  message in the chat), so it is marked `unknown` instead. That window is one request long: the
+  worker waits out Telegram's pacing before `start` (notify/worker.py). Telegram is therefore at most
+  once; email and Web Push at least once, which their ids (Message-ID, Topic) make once for the reader.
 """
 
 from __future__ import annotations

@@ -95,9 +95,11 @@ class TelegramClient:
         return answer
 
     async def send_message(self, chat_id: int, text: str, url: str | None = None,
-                           button: str | None = None) -> None:
-        """Sends within the rate limits; raises RetryAfter, Blocked, Rejected or TelegramError."""
-        await self.limiter.wait(chat_id)
+                           button: str | None = None, paced: bool = True) -> None:
+        """Sends within the rate limits (`paced=False`: the caller has waited on `limiter` already);
+        raises RetryAfter, Blocked, Rejected or TelegramError."""
+        if paced:
+            await self.limiter.wait(chat_id)
         payload: dict = {"chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True}
         if url and button and url.startswith("https://"):  # Telegram refuses buttons to plain http
             payload["reply_markup"] = {"inline_keyboard": [[{"text": button, "url": url}]]}

@@ -74,11 +74,19 @@ async def send_claimed(engine: Engine, owner: str, channels: tuple[str, ...], tg
 
     async def one(message: NotifyMessage) -> None:
         async with gate:
+            chat = None
+            if message.channel == "telegram" and tg:
+                # Telegram's pacing (up to seconds at 25/s) is waited out BEFORE the message is
+                # marked `sending`: a worker killed while waiting leaves it `claimed`, to be sent
+                # by another worker, never in doubt. Only the request itself is in doubt.
+                chat = await asyncio.to_thread(dispatch.telegram_chat, engine, message)
+                if chat is not None:
+                    await tg.limiter.wait(chat)
             if not await asyncio.to_thread(_start, engine, message, owner):
                 return  # our claim lapsed meanwhile: another worker has it
             try:
                 if message.channel == "telegram":
-                    outcome = await dispatch.send_telegram(tg, engine, message) if tg else \
+                    outcome = await dispatch.send_telegram(tg, engine, message, chat) if tg else \
                         outbox.Outcome("retry", "telegram is not configured here")
                 elif message.channel == "email":
                     outcome = await dispatch.send_email(engine, message)

@@ -518,6 +518,48 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(env):
             assert m.state == "unknown"  # in doubt at the kill: shown as such, never lost silently
 
 
+def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
+    """Messages waiting for Telegram's rate limit are not yet `sending`: a worker killed then leaves
+    them to another worker; only a request actually under way may be in doubt (at most one here)."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    n = 12
+    for i in range(n):
+        customer(env.engine, ext=f"p{i}", email=None, chat=9100 + i)
+        orders_arrive(env.engine, ext=f"p{i}", n=1)
+    worker.ingest_new(env.engine)
+    with Session(env.engine) as s:
+        assert outbox.flush_due(s, now=utcnow() + timedelta(seconds=6)) == n
+        s.commit()
+    url = env.engine.url.render_as_string(hide_password=False)
+    # 2 messages/s: the doomed worker's 8 concurrent sends spend their time waiting on the pace.
+    proc = subprocess.Popen([sys.executable, "-m", "tests.notify_worker_proc", url, env.bot_url, BOT_TOKEN,
+                             "doomed", "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(env.bot.sent) >= 3, timeout=60, what="the first worker's first messages")
+        proc.kill()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(env.bot.sent) < n, "the worker finished before it was killed; the test proves nothing"
+    with Session(env.engine) as s:
+        in_doubt = [m for m in s.exec(select(NotifyMessage)) if m.state == "sending"]
+        assert len(in_doubt) <= 1, [m.state for m in s.exec(select(NotifyMessage))]
+        s.exec(update(NotifyMessage).where(NotifyMessage.state.in_(("claimed", "sending")))
+               .values(next_at=utcnow()))
+        s.commit()
+    asyncio.run(_send_all(env.engine, owner="survivor"))
+    per_chat = {9100 + i: len(env.bot.messages_to(9100 + i)) for i in range(n)}
+    assert max(per_chat.values()) == 1, per_chat
+    final = messages(env.engine)
+    assert sum(1 for m in final if m.state == "unknown") <= 1
+    assert sum(per_chat.values()) >= n - 1  # everyone but at most the one request in doubt
+
+
 def test_a_forgotten_password_is_reset_by_a_one_time_link_which_also_ends_the_lock_out(env):
     from marketu_app.auth import login
     from marketu_app.auth.sessions import create_session, resolve_session
