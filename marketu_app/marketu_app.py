@@ -8,6 +8,7 @@ from marketu_app import routes
 from marketu_app.components.document import lang_head_script
 from marketu_app.components.pwa import pwa_head
 from marketu_app.components.ui import route_param
+from marketu_app.db.eta_delays import delay_watcher
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
@@ -70,6 +71,7 @@ app.add_page(statuses_page, route=routes.STATUSES, title="Статусы зак�
 app.register_lifespan_task(poller_loop)
 app.register_lifespan_task(dictionary_loop)
 app.register_lifespan_task(stats_refresher)
+app.register_lifespan_task(delay_watcher)
 app.register_lifespan_task(watch_changes)
 app.register_lifespan_task(notify_loop)
 app.register_lifespan_task(logs.keep_installed)  # the server's own log handlers exist only by now

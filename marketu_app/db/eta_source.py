@@ -44,6 +44,11 @@ _lazy_started = False
 lazy_refresh = True  # tests switch it off to keep an empty cache empty
 
 
+def stats_learned() -> bool:
+    """Whether the cache holds statistics learned from the history (not just the defaults)."""
+    return _stats is not None
+
+
 def current_stats() -> EtaStats:
     """The cached statistics, or the defaults while nothing has been learned."""
     return _stats if _stats is not None else _defaults()

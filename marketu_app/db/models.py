@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint
@@ -361,3 +361,17 @@ class ChangeCursor(SQLModel, table=True):
     consumer: str = Field(primary_key=True, max_length=60)
     last_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime = _time(default_factory=utcnow)
+
+
+class ParcelDelay(SQLModel, table=True):
+    """The last delay recorded for a parcel (db/eta_delays.py): the end of the range it outlived,
+    so that the same range is reported once, and the Almaty day it was reported (once a day at most)."""
+
+    __tablename__ = "parcel_delay"
+    __table_args__ = {"extend_existing": True}
+
+    parcel_id: int = Field(primary_key=True, foreign_key="parcel.id")
+    promised: date  # the P90 day of the range the parcel outlived
+    reported_on: date  # Almaty date
+    at: datetime = _time(default_factory=utcnow)
+

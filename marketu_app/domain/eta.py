@@ -29,7 +29,8 @@ Almaty calendar days. Each end of the range is the day holding P10 (P90) or its 
 neighbour, whichever keeps the probability outside closer to 10%: taking whole days holding
 them would widen the 80% range to about 90%. `late` ("задерживается") is true when today is
 past the P90 date of the estimate made, unconditionally, at the start of the current stage:
-the order has outlived the range it was promised when it entered this stage. Orders that
+the order has outlived the range it was promised when it entered this stage (`promised` is that
+range's end; db/eta_delays.py records a "delay" change once per parcel and such range). Orders that
 reached Almaty have `arrived` (the date of their first event at or past at_almaty_warehouse;
 expected, earliest and latest equal it). Unpaid orders get
 the estimate "if paid now" (the paid stage starting now, never late), so that every order on
@@ -514,6 +515,7 @@ class Eta:
     latest: date
     late: bool
     arrived: date | None = None  # set for orders already in Almaty (then the dates equal it)
+    promised: date | None = None  # when late: the end (P90 day) of the range it has outlived
 
 
 def _spread(profile: Profile, k: int, base: float, elapsed: float | None, origin: float = 0.0) -> Spread:
@@ -630,11 +632,12 @@ def _estimate(stats: EtaStats, journey: Journey, now: datetime) -> Eta | None:
         return Eta(day, day, day, False, arrived=day)
     t_now, today = to_days(now), almaty_date(now)
     earliest, expected, latest = _dates(seen.base, seen.spread, today)
-    late = False
+    late, promised_end = False, None
     if seen.stage_start is not None and seen.stage_start < t_now:
         promised = arrival(stats, journey, now, promise=True)
-        late = today > _dates(promised.base, promised.spread, almaty_date(from_days(promised.base)))[2]
-    return Eta(expected, earliest, latest, late)
+        promised_end = _dates(promised.base, promised.spread, almaty_date(from_days(promised.base)))[2]
+        late = today > promised_end
+    return Eta(expected, earliest, latest, late, promised=promised_end if late else None)
 
 
 def parcel_eta(etas: Iterable[Eta | None]) -> Eta | None:
@@ -650,5 +653,6 @@ def parcel_eta(etas: Iterable[Eta | None]) -> Eta | None:
     if not waiting:
         day = max(e.arrived for e in known)
         return Eta(day, day, day, False, arrived=day)
+    late = [e.promised for e in waiting if e.late and e.promised]
     return Eta(max(e.expected for e in waiting), max(e.earliest for e in waiting),
-               max(e.latest for e in waiting), any(e.late for e in waiting))
+               max(e.latest for e in waiting), any(e.late for e in waiting), promised=max(late, default=None))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from marketu_app.domain.timeutil import ALMATY, to_almaty, to_utc
 
@@ -121,3 +121,19 @@ def send_at(first_at: datetime, last_at: datetime, quiet: QuietHours) -> datetim
     last one, at most 60 s after the first, and not before the quiet hours end."""
     due = min(last_at + QUIET_GAP, first_at + BURST_MAX)
     return quiet_until(due, quiet) or due
+
+
+# --- delays ---
+
+def delay_is_news(promised: date | None, reported: date | None, reported_on: date | None, today: date) -> bool:
+    """Whether a parcel's delay is worth recording now.
+
+    `promised`: the end of the range the parcel has outlived (None: not late); `reported`,
+    `reported_on`: the range end last reported for it and the (Almaty) day it was. A range is reported
+    once; a later range (a new stage, a new promise) once it too is outlived; never twice a day."""
+    if promised is None:
+        return False
+    if reported is not None and promised <= reported:
+        return False
+    return reported_on is None or reported_on < today
+

@@ -560,6 +560,87 @@ def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
     assert sum(per_chat.values()) >= n - 1  # everyone but at most the one request in doubt
 
 
+def delay_changes(engine) -> list:
+    from marketu_app.db.models import ChangeLog
+
+    with Session(engine) as s:
+        return list(s.exec(select(ChangeLog).where(ChangeLog.kind == "delay").order_by(ChangeLog.id)))
+
+
+def test_a_late_parcel_is_told_once_per_range_on_each_channel(env, empty_eta_cache):
+    from marketu_app.db import eta_delays
+
+    device = env.push.device("phone")
+    customer(env.engine, device=device)
+    with Session(env.engine) as s:  # in the China warehouse for 60 days: its range ended weeks ago
+        writes.upsert_order(s, "M-late", OrderIn(customer_id="c-1", parcel_number="P-c-1", title="Пуховик",
+                                                 marketplace="taobao", status="at_china_warehouse",
+                                                 status_at=utcnow() - timedelta(days=60)))
+        s.commit()
+    assert eta_delays.check_delays(env.engine) == 1
+    assert eta_delays.check_delays(env.engine) == 0  # every later check: the same range, not again
+    assert eta_delays.check_delays(env.engine, now=utcnow() + timedelta(days=2)) == 0
+    [change] = delay_changes(env.engine)
+    assert change.parcel_id is not None and '"parcel_number": "P-c-1"' in change.summary
+    run_through(env.engine)
+    assert [t.split("\n")[0] for t in env.bot.messages_to(CHAT)] == ["Посылка P-c-1 задерживается"]
+    assert [str(m["Subject"]) for m in env.smtp.messages] == ["Посылка P-c-1 задерживается"]
+    assert [p["payload"]["title"] for p in env.push.received] == ["Посылка P-c-1 задерживается"]
+    assert {m.channel for m in messages(env.engine)} == {"telegram", "email", "push"} and len(messages(env.engine)) == 3
+
+    # It moves on to a new stage, with a new range, outlived too: told again, but not on the same day.
+    with Session(env.engine) as s:
+        writes.add_order_event(s, "M-late", OrderEventIn(status="shipped_from_china",
+                                                         at=utcnow() - timedelta(days=30)))
+        s.commit()
+    assert eta_delays.check_delays(env.engine) == 0
+    assert eta_delays.check_delays(env.engine, now=utcnow() + timedelta(days=1)) == 1
+    assert eta_delays.check_delays(env.engine, now=utcnow() + timedelta(days=1, hours=1)) == 0
+    assert len(delay_changes(env.engine)) == 2
+    run_through(env.engine)
+    assert len(env.bot.messages_to(CHAT)) == 2 and len(env.smtp.messages) == 2
+
+
+def test_delays_are_checked_by_one_worker_and_respect_the_customers_choice(env, empty_eta_cache):
+    from marketu_app.db import eta_delays
+    from marketu_app.db.models import Lease
+
+    cid = customer(env.engine)
+    customer(env.engine, ext="c-2", email="other@example.kz", chat=CHAT + 1)
+    with Session(env.engine) as s:
+        prefs.save_choices(s, cid, kinds=frozenset({"almaty_warehouse"}))  # no delays, thanks
+        for ext in ("c-1", "c-2"):
+            writes.upsert_order(s, f"M-{ext}", OrderIn(customer_id=ext, parcel_number=f"P-{ext}", title="Пуховик",
+                                                       marketplace="taobao", status="shipped_from_china",
+                                                       status_at=utcnow() - timedelta(days=40)))
+        s.commit()
+    stop = asyncio.Event()
+    loop = asyncio.new_event_loop()
+
+    async def two_workers():
+        await asyncio.gather(*(eta_delays.delay_watcher(stop, interval=0.2, engine=env.engine, owner=f"w{i}")
+                               for i in range(2)))
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(two_workers(),), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(delay_changes(env.engine)) >= 2, timeout=30, what="the delays")
+        with Session(env.engine) as s:
+            holder = s.get(Lease, eta_delays.LEASE_NAME).owner
+        import time
+
+        time.sleep(1.0)  # several more checks by the holder, none by the other
+        with Session(env.engine) as s:
+            assert s.get(Lease, eta_delays.LEASE_NAME).owner == holder
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=15)
+    assert len(delay_changes(env.engine)) == 2  # one per parcel, however many checks
+    run_through(env.engine)
+    assert env.bot.messages_to(CHAT) == []  # c-1 chose not to hear of delays
+    assert [t.split("\n")[0] for t in env.bot.messages_to(CHAT + 1)] == ["Посылка P-c-2 задерживается"]
+
+
 def test_a_forgotten_password_is_reset_by_a_one_time_link_which_also_ends_the_lock_out(env):
     from marketu_app.auth import login
     from marketu_app.auth.sessions import create_session, resolve_session

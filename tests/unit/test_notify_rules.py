@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from marketu_app.domain.eta import Journey, default_stats, estimate, parcel_eta
 from marketu_app.domain.notify import (
     DEFAULT_KINDS,
     Item,
+    delay_is_news,
     milestone,
     parse_quiet_hours,
     quiet_until,
@@ -87,3 +89,40 @@ def test_a_burst_reads_as_one_message_in_the_customers_language():
     kk = render([Item("ems", "P-9", detail="delivered")], "kk", "https://x")
     assert kk.title == "P-9 сәлемдемесі: EMS, Табыс етілді"
     assert len(topic_for("parcel-P-1")) <= 32 and topic_for("parcel-P-1") == topic_for("parcel-P-1")
+
+
+def test_a_delay_is_news_once_per_range_and_at_most_once_a_day():
+    today, end = date(2026, 12, 10), date(2026, 12, 5)
+    assert not delay_is_news(None, None, None, today)  # not late
+    assert delay_is_news(end, None, None, today)  # first time past its range
+    assert not delay_is_news(end, end, today, today)  # the same range: never again
+    assert not delay_is_news(end, end, date(2026, 12, 6), today)
+    assert not delay_is_news(end - timedelta(days=1), end, date(2026, 12, 6), today)  # an earlier end: old news
+    later = date(2026, 12, 8)  # a new stage's range, outlived too
+    assert delay_is_news(later, end, date(2026, 12, 6), today)
+    assert not delay_is_news(later, end, today, today)  # but not twice in one day
+
+
+def test_the_eta_says_which_range_a_late_parcel_outlived():
+    now = datetime(2026, 12, 10, 12, 0, tzinfo=ALMATY)
+    stats = default_stats()
+    fresh = estimate(stats, Journey("taobao", (("shipped_from_china", now - timedelta(days=2)),)), now)
+    old = estimate(stats, Journey("taobao", (("shipped_from_china", now - timedelta(days=40)),)), now)
+    older = estimate(stats, Journey("taobao", (("shipped_from_china", now - timedelta(days=50)),)), now)
+    assert not fresh.late and fresh.promised is None
+    assert old.late and old.promised is not None and old.promised < now.date()
+    # The transit's range (6-18 days by default) ended about 18 days after it began.
+    assert (now - timedelta(days=40)).date() + timedelta(days=14) <= old.promised <= (now - timedelta(days=40)).date() \
+        + timedelta(days=19)
+    parcel = parcel_eta([fresh, old, older])
+    assert parcel.late and parcel.promised == max(old.promised, older.promised)
+    assert parcel_eta([fresh]).promised is None
+
+
+def test_a_delay_reads_in_the_customers_language():
+    item = Item("delay", "P-7", detail="2026-12-05")
+    assert render([item], "ru", "https://x").title == "Посылка P-7 задерживается"
+    assert render([item], "kk", "https://x").title == "P-7 сәлемдемесі кешігуде"
+    assert render([item], "en", "https://x").title == "Parcel P-7 is delayed"
+    assert render([item], "ru", "https://x").url == "https://x/parcel/P-7"
+
