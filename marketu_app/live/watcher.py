@@ -17,7 +17,6 @@ import asyncio
 import logging
 import os
 import socket
-import zlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -38,10 +37,12 @@ from marketu_app.stream import Change, consume_async, ensure_cursor, forget_deli
 log = logging.getLogger("marketu.live")
 
 LEASE_NAME = "live-watcher"
+MEMBERS = "live-member"  # the workers running a watcher, each with its heartbeat in the lease table
 CONSUMER = "live"  # its cursor in change_cursor
 TICK_SECONDS = 1.0  # without a wake-up; also how often the session sweep and midnight are checked
 PUSH_CONCURRENCY = 16  # tabs updated at once: their state loads and saves overlap
 LEASE_SECONDS = 10.0
+POLL_SECONDS = 1.0  # a partition assigned here but still held by its last worker: how often to look
 KEEP_CHANGES = timedelta(days=2)
 
 
@@ -114,57 +115,84 @@ class _Fanout:
             event.set()
 
 
-def _preferred(owner: str, partitions: int) -> int:
-    return zlib.crc32(owner.encode()) % partitions
+def _assigned(members: list[str], k: int) -> str | None:
+    """Partition k's worker: the live workers, in a fixed order, take the partitions in turn, so each
+    leads ceil(partitions / workers) or one fewer."""
+    return members[k % len(members)] if members else None
 
 
-async def watch_changes(app, stop_event: asyncio.Event | None = None) -> None:
+async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: str | None = None,
+                        partitions: int | None = None) -> None:
     """Lifespan task: live pushes are split by customer into partitions (MARKETU_LIVE_PARTITIONS),
-    each with its own lease and its own cursor in the change stream, so several workers share
-    the work; a worker goes for "its" partition at once and for the others only once nobody has
-    held them for a lease period."""
+    each with its own lease and its own cursor in the change stream, so several workers share the
+    work. Every worker renews its membership (a heartbeat in the lease table) and leads the
+    partitions assigned to it among the live workers (`_assigned`): it takes them as soon as they are
+    free, and hands over, between two passes, those now assigned to another (a worker that started
+    later). A partition that stays free (its worker died, or does not take it) is taken by anyone
+    after a lease period, so that no change waits for long."""
     engine = get_engine()
-    owner = _owner()
+    owner = owner or _owner()
     settings = get_settings()
-    # Without Redis there is one worker: nothing to spread.
-    partitions = settings.live_partitions if settings.redis_url else 1
+    if partitions is None:  # without Redis there is one worker: nothing to spread
+        partitions = settings.live_partitions if settings.redis_url else 1
     wakes = [asyncio.Event() for _ in range(partitions)]
     for wake in wakes:
         signal.subscribe_local(wake)
     leading: set[int] = set()
     listener: asyncio.Task | None = None
-    mine = _preferred(owner, partitions)
     for k in range(partitions):  # from now on, whoever leads it later
         await asyncio.to_thread(ensure_cursor, engine, CONSUMER if partitions == 1 else f"{CONSUMER}/{k}")
 
+    def stopped() -> bool:
+        return bool(stop_event and stop_event.is_set())
+
+    members = await asyncio.to_thread(lease.heartbeat, engine, MEMBERS, owner, LEASE_SECONDS)
+
+    async def membership() -> None:
+        nonlocal members
+        while not stopped():
+            await asyncio.sleep(LEASE_SECONDS / 3)
+            try:
+                members = await asyncio.to_thread(lease.heartbeat, engine, MEMBERS, owner, LEASE_SECONDS)
+            except Exception:
+                log.exception("live watcher: heartbeat failed")
+
+    def name_of(k: int) -> str:
+        return LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
+
     async def partition(k: int) -> None:
         nonlocal listener
-        if k != mine:
-            await asyncio.sleep(LEASE_SECONDS)  # the preferred worker (if any) takes it first
-        while not (stop_event and stop_event.is_set()):
-            name = LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
-            if await asyncio.to_thread(lease.hold, engine, name, owner, LEASE_SECONDS):
+        while not stopped():
+            mine = _assigned(members, k) == owner
+            if k in leading and not mine:  # another live worker's share now: hand it over
+                await asyncio.to_thread(lease.release, engine, name_of(k), owner)
+                leading.discard(k)
+            elif await asyncio.to_thread(lease.hold, engine, name_of(k), owner, LEASE_SECONDS,
+                                         0 if mine else LEASE_SECONDS):
                 leading.add(k)
                 if listener is None:
                     listener = asyncio.create_task(signal.listen(engine, _Fanout(wakes)))
                 await _lead(app, engine, k, partitions, wakes[k], stop_event)
+                continue
             else:
                 leading.discard(k)
-                if not leading and listener is not None:
-                    listener.cancel()
-                    listener = None
-                await asyncio.sleep(LEASE_SECONDS / 3)
+            if not leading and listener is not None:
+                listener.cancel()
+                listener = None
+            await asyncio.sleep(POLL_SECONDS if mine else LEASE_SECONDS / 3)
 
+    heart = asyncio.create_task(membership())
     try:
         await asyncio.gather(*(partition(k) for k in range(partitions)))
     finally:
+        heart.cancel()
         for wake in wakes:
             signal.unsubscribe_local(wake)
         if listener:
             listener.cancel()
         for k in leading:
-            name = LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
-            await asyncio.to_thread(lease.release, engine, name, owner)
+            await asyncio.to_thread(lease.release, engine, name_of(k), owner)
+        await asyncio.to_thread(lease.leave, engine, MEMBERS, owner)
 
 
 async def _lead(app, engine, k: int, partitions: int, wake: asyncio.Event, stop_event) -> None:
