@@ -374,7 +374,7 @@ async def scenario(base: str, app: RunningApp, admin, dbname: str, db_url: str, 
             await asyncio.gather(*(t.close() for t in batch if t not in good))
             tabs.extend(good)
             with Session(engine) as s:
-                recorded = len(s.exec(select(LiveTab.client_token).where(LiveTab.customer_id == cid)).all())
+                recorded = len(s.exec(select(LiveTab.tab_hash).where(LiveTab.customer_id == cid)).all())
             log(f"{len(tabs)} clients loaded ({len(failures)} failed) in {connect_s:.1f} s; live_tab rows {recorded}"
                 + (f"; first failure {failures[0]}" if failures else ""))
             await asyncio.sleep(2)

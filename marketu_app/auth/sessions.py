@@ -78,7 +78,13 @@ def _live(now: datetime):
 def resolve_session(session: Session, token: str | None, now: datetime | None = None) -> Customer | None:
     """The customer signed in with `token`, or None (unknown, expired, revoked, empty or garbage)."""
     token_hash = _token_hash_or_none(token)
-    if token_hash is None:
+    return None if token_hash is None else resolve_session_hash(session, token_hash, now)
+
+
+def resolve_session_hash(session: Session, token_hash: str, now: datetime | None = None) -> Customer | None:
+    """As `resolve_session`, from the token's hash: what the event socket's handshake carries
+    (web/cookies.py, `socket_cookie_header`), so that Reflex never holds the token itself."""
+    if not token_hash:
         return None
     # Looked up by the hash, so the comparison the database makes reveals nothing about valid tokens.
     return session.exec(
@@ -169,7 +175,7 @@ def change_password(session: Session, customer_id: int, current_password: str, n
 
 __all__ = [
     "MIN_PASSWORD_LENGTH", "MAX_PASSWORD_LENGTH", "SESSIONS_REVOKED", "PasswordChangeError",
-    "hash_token", "create_session", "resolve_session", "live_session_owners", "end_session", "end_other_sessions",
-    "rotate_session",
+    "hash_token", "create_session", "resolve_session", "resolve_session_hash", "live_session_owners", "end_session",
+    "end_other_sessions", "rotate_session",
     "change_password",
 ]

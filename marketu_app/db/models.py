@@ -216,12 +216,13 @@ class ChangeLog(SQLModel, table=True):
 
 
 class LiveTab(SQLModel, table=True):
-    """An open browser tab of a signed-in customer, for pushing changes to it."""
+    """An open browser tab of a signed-in customer, for pushing changes to it. Only a hash of the tab's
+    Reflex client token is kept (live/tabs.py); the push finds the token among the connected ones."""
 
     __tablename__ = "live_tab"
     __table_args__ = {"extend_existing": True}
 
-    client_token: str = Field(primary_key=True, max_length=64)
+    tab_hash: str = Field(primary_key=True, max_length=64)  # sha256 hex of the client token
     customer_id: int = Field(foreign_key="customer.id", index=True)
     page: str = Field(max_length=60)  # "parcels" or "parcel:<number>"
     seen_at: datetime = _time(default_factory=utcnow)

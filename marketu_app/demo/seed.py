@@ -161,6 +161,30 @@ def _load_customer(session: Session, customer_id: str, name: str, login: tuple[s
             writes.add_courier_event(session, p.number, CourierEventIn(code=code, at=now - timedelta(days=days_ago)))
 
 
+def renumbered(parcels: list[DemoParcel], prefix: str, track_offset: int) -> tuple[list[DemoParcel], dict[str, str]]:
+    """The same parcels under numbers and EMS tracks of their own (`P-240101` -> `P-<prefix>-240101`, its
+    orders `M-<prefix>-240101-1`...), and the old -> new name of each. Tests load such a copy per module."""
+    names: dict[str, str] = {}
+    copies = []
+    for p in parcels:
+        number = p.number.replace("P-", f"P-{prefix}-", 1)
+        names[p.number] = number
+        for index in range(1, len(p.orders) + 1):
+            names[f"{p.number.replace('P-', 'M-')}-{index}"] = f"{number.replace('P-', 'M-')}-{index}"
+        track = p.track
+        if track:
+            track = ems_track((int(track[2:10]) + track_offset) % 10**8)
+            names[p.track] = track
+        copies.append(DemoParcel(number, p.method, p.city, p.orders, track, p.weight, p.courier))
+    return copies, names
+
+
+def load_copy(session: Session, customer_id: str, name: str, login: tuple[str, str, str],
+              parcels: list[DemoParcel], now: datetime | None = None) -> None:
+    """One customer with these (renumbered) parcels, as the demo loads its own."""
+    _load_customer(session, customer_id, name, login, parcels, now or utcnow(), random.Random(240101))
+
+
 def load_demo(session: Session, now: datetime | None = None) -> bool:
     """Loads both demo customers unless present. Returns whether anything was loaded."""
     if writes.customer_by_external_id(session, DEMO_CUSTOMER) is not None:

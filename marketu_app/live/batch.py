@@ -5,8 +5,6 @@ from __future__ import annotations
 import threading
 from typing import Callable, Hashable, Sequence, TypeVar
 
-from marketu_app.auth.sessions import hash_token
-
 T = TypeVar("T")
 
 
@@ -17,11 +15,9 @@ class PushBatch:
         self._pages: dict[Hashable, object] = {}
         self._lock = threading.Lock()  # tabs are updated in worker threads
 
-    def customer_of(self, session_token: str) -> int | None:
-        """The customer signed in with this token, or None when the session ended or expired."""
-        if not session_token:
-            return None
-        return self._owners.get(hash_token(session_token))
+    def customer_of(self, session_hash: str) -> int | None:
+        """The customer of the session with this token hash, or None when it ended or expired."""
+        return self._owners.get(session_hash) if session_hash else None
 
     def page(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per key for the whole batch, even when tabs ask at the same moment."""

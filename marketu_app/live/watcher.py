@@ -29,8 +29,8 @@ from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
 from marketu_app.live import lease, registry
 from marketu_app.live.batch import PushBatch
-from marketu_app.live.reflex_adapter import tab_connected
-from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
+from marketu_app.live.reflex_adapter import connected_tokens
+from marketu_app.live.tabs import by_hash, customers_with_tabs, forget_tabs, tabs_of
 from marketu_app.settings import get_settings
 from marketu_app.stream import Change, consume_async, ensure_cursor, forget_delivered, signal
 
@@ -50,21 +50,22 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-async def push(app, tab, changes: list[Change], batch: PushBatch) -> bool:
-    """Applies `changes` to one tab as its page registered (live/registry.py); False when the tab is gone."""
+async def push(app, tab, token: str, changes: list[Change], batch: PushBatch) -> None:
+    """Applies `changes` to one connected tab (`token` is its client token) as its page registered
+    (live/registry.py)."""
     page = registry.page_for(tab.page)
     if page is None:  # a page that does nothing live
-        return True
-    if not await tab_connected(app, tab.client_token):
-        return False
-    async with app.modify_state(rx.BaseStateToken(ident=tab.client_token, cls=page.state_cls)) as root:
+        return
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=page.state_cls)) as root:
         state = await root.get_state(page.state_cls)
         await asyncio.to_thread(page.apply, state, changes, batch)
-    return True
 
 
 async def deliver(app, changes: list[Change]) -> int:
-    """Pushes a batch of changes to the tabs of their customers; returns the number of tabs updated."""
+    """Pushes a batch of changes to the tabs of their customers; returns the number of tabs updated.
+
+    The database knows a tab only by the hash of its client token (live/tabs.py): the tokens of the
+    connected tabs are hashed once for the batch, and a recorded tab that is not among them is gone."""
     by_customer: dict[int, list[Change]] = defaultdict(list)
     for change in changes:
         by_customer[change.customer_id].append(change)
@@ -72,24 +73,31 @@ async def deliver(app, changes: list[Change]) -> int:
     with Session(engine) as session:
         tabs = tabs_of(session, set(by_customer))
         batch = PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}), changes)
+    if not tabs:
+        return 0
+    tokens = await connected_tokens(app)
+    if tokens is None:  # no socket server in this process: nothing to push to from here
+        return 0
+    connected = by_hash(tokens)
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
 
-    async def one(tab) -> bool | None:
+    async def one(tab, token: str) -> bool:
         async with limit:
             try:
-                return await push(app, tab, by_customer[tab.customer_id], batch)
+                await push(app, tab, token, by_customer[tab.customer_id], batch)
+                return True
             except Exception:
                 log.exception("live push to a tab failed")
-                return None
+                return False
 
-    results = await asyncio.gather(*(one(tab) for tab in tabs))
-    gone = [tab.client_token for tab, ok in zip(tabs, results) if ok is False]
-    pushed = sum(1 for ok in results if ok)
+    live = [(tab, connected[tab.tab_hash]) for tab in tabs if tab.tab_hash in connected]
+    results = await asyncio.gather(*(one(tab, token) for tab, token in live))
+    gone = [tab.tab_hash for tab in tabs if tab.tab_hash not in connected]
     if gone:
         with Session(engine) as session:
             forget_tabs(session, gone)
             session.commit()
-    return pushed
+    return sum(results)
 
 
 def _ended_sessions(session: Session, since, until) -> list[Change]:

@@ -53,12 +53,12 @@ class LoginState(SessionState):
         query = self.router.url.query_parameters
         target = routes.safe_next(query.get("next"))
         self.next_path = target if target != routes.PARCELS else ""
-        token = self._session_token()
-        customer = self._current_customer() if token else None
+        token_hash = self._session_hash()
+        customer = self._current_customer() if token_hash else None
         if customer is not None:
             self.error = ""
             return rx.redirect(target, replace=True)
         # Makes assets/offline.js wipe what the ended session left on this device (pages/login.py).
-        self.stale_session = bool(token)
+        self.stale_session = bool(token_hash)
         self.error = error_text(str(query.get("error", "")), str(query.get("wait", "")), self.lang)
         return None

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import reflex as rx
 
-from marketu_app.auth.sessions import resolve_session
+from marketu_app.auth.sessions import resolve_session_hash
 from marketu_app.db import queries, tracking
 from marketu_app.db.engine import session_scope
 from marketu_app.domain.timeutil import utcnow
@@ -67,7 +67,7 @@ class ParcelState(SessionState):
             if retrying:  # shows the skeleton again while it loads
                 self.loading, self.load_failed = True, False
             tab = self.router.session.client_token if remember else None
-            return self._session_token(), tab, self.page_number, self.lang
+            return self._session_hash(), tab, self.page_number, self.lang
 
         def apply(loaded: tuple) -> None:
             self.customer_name, fetched = loaded
@@ -95,7 +95,7 @@ class ParcelState(SessionState):
         changes = self._unseen(changes)
         if not changes:
             return
-        customer_id = batch.customer_of(self._session_token())
+        customer_id = batch.customer_of(self._session_hash())
         if customer_id is None:
             self._end_session_here()
             self.detail = None
@@ -121,9 +121,9 @@ class ParcelState(SessionState):
         async with self:
             if self.refreshing:
                 return None
-            token, number, lang = self._session_token(), self.page_number, self.lang
+            token_hash, number, lang = self._session_hash(), self.page_number, self.lang
         asked = utcnow()
-        accepted = await run_blocking(_request_refresh, token, number, asked)
+        accepted = await run_blocking(_request_refresh, token_hash, number, asked)
         async with self:
             if accepted is SIGNED_OUT:
                 return self._to_sign_in()
@@ -137,9 +137,9 @@ class ParcelState(SessionState):
             deadline = time.monotonic() + WAIT_FOR_CHECK
             while time.monotonic() < deadline:
                 await asyncio.sleep(1.0)
-                if await run_blocking(_checked_since, token, number, asked):
+                if await run_blocking(_checked_since, token_hash, number, asked):
                     break
-            loaded = await run_blocking(_fetch_parcel, token, None, number, lang)
+            loaded = await run_blocking(_fetch_parcel, token_hash, None, number, lang)
         except Exception:
             log.exception("EMS refresh wait failed")
         async with self:
@@ -160,11 +160,11 @@ def _detail(db, customer_id: int, number: str, lang: str) -> tuple | None:
     return row.parcel.id, detail, bool(timeline.last_error), checked
 
 
-def _fetch_parcel(token: str, tab: str | None, number: str, lang: str):
+def _fetch_parcel(token_hash: str, tab: str | None, number: str, lang: str):
     """In a worker thread: the customer (once), the tab recorded for live pushes, the parcel.
-    SIGNED_OUT when nobody is signed in with this token, else (customer's name, `_detail`)."""
+    SIGNED_OUT when nobody is signed in with this session, else (customer's name, `_detail`)."""
     with session_scope() as db:
-        customer = resolve_session(db, token)
+        customer = resolve_session_hash(db, token_hash)
         if customer is None:
             return SIGNED_OUT
         if tab:
@@ -172,11 +172,11 @@ def _fetch_parcel(token: str, tab: str | None, number: str, lang: str):
         return customer.name, _detail(db, customer.id, number, lang)
 
 
-def _request_refresh(token: str, number: str, now: datetime):
+def _request_refresh(token_hash: str, number: str, now: datetime):
     """In a worker thread: SIGNED_OUT, None (no such parcel of the customer, or no track), or whether
     the poller accepted the request."""
     with session_scope() as db:
-        customer = resolve_session(db, token)
+        customer = resolve_session_hash(db, token_hash)
         if customer is None:
             return SIGNED_OUT
         parcel = queries.owned_parcel(db, customer.id, number)
@@ -185,10 +185,10 @@ def _request_refresh(token: str, number: str, now: datetime):
         return tracking.request_refresh(db, parcel, now)
 
 
-def _checked_since(token: str, number: str, since: datetime) -> bool:
+def _checked_since(token_hash: str, number: str, since: datetime) -> bool:
     """In a worker thread: whether the poller has looked at the customer's parcel's track since `since`."""
     with session_scope() as db:
-        customer = resolve_session(db, token)
+        customer = resolve_session_hash(db, token_hash)
         parcel = queries.owned_parcel(db, customer.id, number) if customer else None
         return bool(parcel and parcel.ems_track_number and tracking.checked_since(db, parcel.ems_track_number, since))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from marketu_app.auth.sessions import resolve_session
+from marketu_app.auth.sessions import resolve_session_hash
 from marketu_app.db import queries
 from marketu_app.db.engine import session_scope
 from marketu_app.live import registry
@@ -39,12 +39,12 @@ class LoadedCards:
     account_total: int
 
 
-def _fetch_cards(token: str, tab: str | None, filter_value: str, search: str, offset: int, limit: int,
+def _fetch_cards(token_hash: str, tab: str | None, filter_value: str, search: str, offset: int, limit: int,
                  lang: str):
     """In a worker thread: the customer (once), the tab recorded for live pushes, the page and its cards
     (LoadedCards), or SIGNED_OUT."""
     with session_scope() as db:
-        customer = resolve_session(db, token)
+        customer = resolve_session_hash(db, token_hash)
         if customer is None:
             return SIGNED_OUT
         if tab:
@@ -87,7 +87,7 @@ class ParcelsState(SessionState):
             if retrying:  # shows the skeleton again while it loads
                 self.loading, self.load_failed = True, False
             tab = self.router.session.client_token if remember else None
-            return self._session_token(), tab, self.filter_value, self.search, offset, limit, self.lang
+            return self._session_hash(), tab, self.filter_value, self.search, offset, limit, self.lang
 
         def apply(loaded: LoadedCards) -> None:
             self.customer_name = loaded.customer_name
@@ -130,7 +130,7 @@ class ParcelsState(SessionState):
         changes = self._unseen(changes)
         if not changes:
             return
-        customer_id = batch.customer_of(self._session_token())
+        customer_id = batch.customer_of(self._session_hash())
         if customer_id is None:
             self._end_session_here()
             self.cards, self.total, self.account_total = [], 0, 0

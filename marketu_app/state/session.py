@@ -3,6 +3,8 @@
 The session token lives only in the HttpOnly cookie set by the sign-in endpoint (marketu_app/web);
 the browser sends it with the websocket's handshake, and Reflex hands the handshake's headers to every
 event as `self.router.headers`. No state var holds it, so no event the browser sends can claim it.
+Reflex also stores those headers with the state (Redis, disk): the socket guard (web/sockets.py) gives
+it a Cookie header with the token's hash instead of the token, and the session is looked up by hash.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from marketu_app.db.models import Customer
 from marketu_app.live.messages import toast_text
 from marketu_app.live.tabs import remember_tab
 from marketu_app.state.base import LocaleState
-from marketu_app.web.cookies import marker_of, session_token_from
+from marketu_app.web.cookies import marker_from, session_hash_from
 
 
 class SessionState(LocaleState):
@@ -33,17 +35,17 @@ class SessionState(LocaleState):
     # Per state of this family: the session hash its data belongs to (see SessionGuard).
     _owners: dict[str, str] = {}
 
-    def _session_token(self) -> str:
-        """The token of the handshake's session cookie ("" when none)."""
-        return session_token_from(self.router.headers.cookie)
+    def _session_hash(self) -> str:
+        """The hash of the handshake's session token ("" when none)."""
+        return session_hash_from(self.router.headers.cookie)
 
     def _current_customer(self) -> Customer | None:
         """The signed-in customer, checked against the database on every call."""
-        token = self._session_token()
-        if not token:
+        token_hash = self._session_hash()
+        if not token_hash:
             return None
         with session_scope() as db:
-            return sessions.resolve_session(db, token)
+            return sessions.resolve_session_hash(db, token_hash)
 
     def _customer_id(self) -> int | None:
         customer = self._current_customer()
@@ -88,7 +90,7 @@ class SessionState(LocaleState):
     def customer_key(self) -> str:
         """Names this session's offline snapshot (assets/offline.js): the same marker as the
         `marketu_signed_in` cookie; empty when signed out."""
-        return marker_of(self._session_token()) if self.customer_name else ""
+        return marker_from(self.router.headers.cookie) if self.customer_name else ""
 
 
 def _family(state: rx.State) -> list[rx.State]:
@@ -102,9 +104,9 @@ def _family(state: rx.State) -> list[rx.State]:
     return found
 
 
-def _is_live(token: str) -> bool:
+def _is_live(token_hash: str) -> bool:
     with session_scope() as db:
-        return sessions.resolve_session(db, token) is not None
+        return sessions.resolve_session_hash(db, token_hash) is not None
 
 
 @dataclasses.dataclass
@@ -117,11 +119,10 @@ class SessionGuard(Middleware):
 
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
-        token = session_token_from(root.router.headers.cookie)
-        owner = sessions.hash_token(token) if token else ""
+        owner = session_hash_from(root.router.headers.cookie)
         if owner and event.name.rsplit(".", 1)[-1] in ("hydrate", "hydrate_and_load"):
             # The full state goes out with this event: the session must still be live, not just present.
-            if not await asyncio.to_thread(_is_live, token):
+            if not await asyncio.to_thread(_is_live, owner):
                 owner = "ended:" + owner
         family = _family(root)
         if not family:

@@ -8,16 +8,24 @@
   means a different or no session, and the snapshot is wiped instead of shown.
 
 Both expire together with the session (Max-Age), so the browser drops them at the session's expiry.
+
+Reflex keeps the headers of its event socket's handshake in every tab's state (`router.headers`, saved
+in Redis or on disk with the state). So that the token is never among them, the socket guard
+(web/sockets.py) hands Reflex a Cookie header of its own instead of the browser's
+(`socket_cookie_header`): the token's hash (what the database stores, `marketu_session_hash`) and the
+marker. The states read the session from those (`session_hash_from`, `marker_from`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 from starlette.responses import Response
 
 SESSION_COOKIE = "marketu_session"
 MARKER_COOKIE = "marketu_signed_in"
+SESSION_HASH = "marketu_session_hash"  # only in the Cookie header Reflex's event socket gets
 MAX_COOKIE_HEADER = 8192  # longer Cookie headers are not parsed (nothing of ours needs more)
 
 
@@ -37,6 +45,29 @@ def parse_cookie_header(header: str | None) -> dict[str, str]:
 
 def session_token_from(cookie_header: str | None) -> str:
     return parse_cookie_header(cookie_header).get(SESSION_COOKIE, "")
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def socket_cookie_header(cookie_header: str | None) -> str:
+    """The Cookie header the event socket's handshake reaches Reflex with: the session token's hash and
+    marker, nothing else of the browser's cookies (so no token is kept in Reflex's states)."""
+    token = session_token_from(cookie_header)
+    if not token:
+        return ""
+    token_hash = hashlib.sha256(token.encode("utf-8")).hexdigest()  # as auth.sessions.hash_token
+    return f"{SESSION_HASH}={token_hash}; {MARKER_COOKIE}={marker_of(token)}"
+
+
+def session_hash_from(socket_cookie: str | None) -> str:
+    """The session's token hash from the event socket's Cookie header (see `socket_cookie_header`)."""
+    value = parse_cookie_header(socket_cookie).get(SESSION_HASH, "")
+    return value if _SHA256_HEX.fullmatch(value) else ""
+
+
+def marker_from(socket_cookie: str | None) -> str:
+    return parse_cookie_header(socket_cookie).get(MARKER_COOKIE, "") if session_hash_from(socket_cookie) else ""
 
 
 def set_session_cookies(response: Response, token: str, *, secure: bool, max_age: int) -> None:

@@ -5,6 +5,9 @@
 - At most `MARKETU_MAX_SOCKETS_PER_CLIENT` open at once per client address in each worker (the trusted
   proxy's X-Forwarded-For when MARKETU_TRUST_PROXY=1). One more is accepted and closed at once with
   code 1008 and a reason that says why, so that idle sockets cannot pile up memory.
+- The browser's cookies never reach Reflex: the handshake goes on with a Cookie header that holds only
+  the session token's hash and marker (web/cookies.py, `socket_cookie_header`), because Reflex keeps
+  the handshake's headers in every tab's state, stored in Redis (or on disk).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 
 from marketu_app.settings import get_settings
 from marketu_app.web.client import scope_client, scope_header
+from marketu_app.web.cookies import socket_cookie_header
 
 EVENT_PATH = "/_event"
 POLICY_VIOLATION = 1008
@@ -37,6 +41,16 @@ async def _refuse(receive, send, reason: str) -> None:
         await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
 
 
+def _without_browser_cookies(scope) -> dict:
+    """The scope with its Cookie header(s) replaced by the socket's own (see the module)."""
+    cookies = [value.decode("latin-1") for name, value in scope.get("headers", []) if name.lower() == b"cookie"]
+    headers = [(name, value) for name, value in scope.get("headers", []) if name.lower() != b"cookie"]
+    own = socket_cookie_header("; ".join(cookies))
+    if own:
+        headers.append((b"cookie", own.encode("latin-1")))
+    return {**scope, "headers": headers}
+
+
 class SocketLimits:
     """ASGI middleware in front of the whole app; only websockets to /_event are looked at."""
 
@@ -45,7 +59,10 @@ class SocketLimits:
         self.open: Counter[str] = Counter()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "websocket" or not scope.get("path", "").startswith(EVENT_PATH):
+        if not scope.get("path", "").startswith(EVENT_PATH) or scope["type"] not in ("websocket", "http"):
+            return await self.app(scope, receive, send)
+        scope = _without_browser_cookies(scope)
+        if scope["type"] != "websocket":  # Reflex's socket.io answers websockets only; no cookie either way
             return await self.app(scope, receive, send)
         if not _same_site(scope):
             return await _refuse(receive, send, FOREIGN_ORIGIN)

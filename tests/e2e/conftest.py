@@ -88,8 +88,8 @@ _client_seq = iter(range(1, 10_000))
 def new_context(browser: Browser, viewport: dict | None = None, **kw) -> BrowserContext:
     # Each context looks like its own client to the sign-in rate limit (the app trusts X-Forwarded-For here).
     ip = f"10.{next(_client_seq) // 250}.{next(_client_seq) % 250}.7"
-    return browser.new_context(viewport=viewport or DESKTOP, locale="ru-RU",
-                               extra_http_headers={"X-Forwarded-For": ip}, **kw)
+    kw.setdefault("locale", "ru-RU")
+    return browser.new_context(viewport=viewport or DESKTOP, extra_http_headers={"X-Forwarded-For": ip}, **kw)
 
 
 @pytest.fixture
@@ -133,8 +133,93 @@ def wait_for_cards(page: Page) -> None:
     page.wait_for_selector(".parcel-card", timeout=40_000)
 
 
+def tab_token(page: Page) -> str:
+    """The Reflex client token (tab id) of this page, which addresses its state on the server."""
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    assert token, "the page has no Reflex tab id"
+    return token
+
+
+def assert_tab_stored_hashed(page: Page, db_url: str) -> None:
+    """live_tab holds the hash of this page's tab id and never the tab id itself."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    token = tab_token(page)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            stored = {str(v) for row in conn.execute(text("SELECT * FROM live_tab")) for v in row}
+    finally:
+        engine.dispose()
+    assert token not in stored, "a raw tab id is stored in live_tab"
+    assert hashlib.sha256(token.encode()).hexdigest() in stored, "this tab is not recorded for live pushes"
+
+
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# Each module's own data, so that the modules pass in any order (issue 16 §4): no module reads or changes
+# the demo customers' data or another module's. Phones are unique per app (the operator API answers 409
+# to a phone another customer has), so every module that creates customers with phones uses its own range:
+#   +7 701 000 00 01-02 test_sessions, +7 701 000 00 31-32 test_page_details,
+#   +7 701 000 00 41 test_sign_in, +7 701 000 01 31-34 test_snapshot_wipe, +7 705 111 22 33 test_parcel_story,
+#   +7 701 5BB 00 NN: `demo_copy` for the module given block BB in DEMO_COPY_BLOCKS (NN: 01 the copy of the
+#   demo customer, 02 of the second one). A new module takes the next free block here.
+# `fresh_customer` customers have no phone (a unique email each).
+DEMO_COPY_BLOCKS = {
+    "test_parcels": 1, "test_tracking_and_eta": 2, "test_door_eta": 3, "test_isolation": 4,
+    "test_http_hardening": 5, "test_sign_in": 6, "test_session_cookie": 7, "test_pwa": 8,
+    "test_notifications": 9, "test_snapshot_wipe": 10, "test_page_details": 11,
+}
+
+
+class DemoCopy(SimpleNamespace):
+    """A module's own copy of the demo customers: `d["P-240104"]` is that parcel's number in the copy
+    (orders and EMS tracks alike); `d.phone`/`d.password` sign in as the demo customer's copy,
+    `d.second_phone`/`d.second_password` as the second one's."""
+
+    def __getitem__(self, demo_name: str) -> str:
+        return self.names[demo_name]
+
+
+def demo_copy(db_url: str, module: str) -> DemoCopy:
+    """Loads both demo customers again through the write path (as the demo itself is loaded), under this
+    module's numbers, phones and EMS tracks; the simulator's EMS stories follow the copy's own dates."""
+    from sqlmodel import Session
+
+    from marketu_app.demo import seed
+
+    block = DEMO_COPY_BLOCKS[module.rsplit(".", 1)[-1]]
+    tag = f"e{block:02d}"
+    phone, second_phone = f"+77015{block:02d}0001", f"+77015{block:02d}0002"
+    password, second_password = f"demo copy {tag} 1", f"demo copy {tag} 2"
+    first, names = seed.renumbered(seed.DEMO_PARCELS, tag, block * 1_000_000 + 500_000)
+    second, second_names = seed.renumbered(seed.SECOND_PARCELS, tag, block * 1_000_000 + 500_000)
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(db_url)
+    try:
+        for attempt in range(5):
+            try:
+                with Session(engine) as s:
+                    seed.load_copy(s, f"c-1001-{tag}", "Айгерим Сапарова",
+                                   (phone, f"{tag}-demo@example.kz", password), first)
+                    seed.load_copy(s, f"c-1002-{tag}", "Данияр Ахметов",
+                                   (second_phone, f"{tag}-second@example.kz", second_password), second)
+                    s.commit()
+                break
+            except OperationalError:  # SQLite: the app committed between a read and a write; all idempotent
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
+    return DemoCopy(names={**names, **second_names}, phone=phone, password=password,
+                    email=f"{tag}-demo@example.kz", second_phone=second_phone, second_password=second_password,
+                    customer=f"c-1001-{tag}", second_customer=f"c-1002-{tag}")
 
 
 def fresh_customer(base: str, tag: str, parcels: dict[str, list[tuple[str, str, str]]]) -> dict:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OPERATOR_TOKEN, fresh_customer, sign_in, wait_for_cards
+from tests.e2e.conftest import OPERATOR_TOKEN, assert_tab_stored_hashed, fresh_customer, sign_in, wait_for_cards
 
 # Every toast text the page shows, in order (the toast element is reused).
 RECORD_TOASTS = """() => {
@@ -40,7 +40,7 @@ def post_status(base: str, order: str, status: str, minutes_ago: float = 0) -> N
     assert r.status_code == 201, r.text
 
 
-def test_status_posted_to_the_api_appears_on_the_open_parcels_page(app_server, page, shop):
+def test_status_posted_to_the_api_appears_on_the_open_parcels_page(app_server, db_url, page, shop):
     sign_in(page, app_server.url, shop["email"], shop["password"])
     wait_for_cards(page)
     card = page.locator(".parcel-card").filter(has_text=shop["a"])
@@ -50,6 +50,7 @@ def test_status_posted_to_the_api_appears_on_the_open_parcels_page(app_server, p
     expect(page.locator(".live-toast")).to_contain_text("Заказ «Фильтр для чайника»: Оплачен")
     # It moved to the top: most recent activity first.
     expect(page.locator(".parcel-number").first).to_have_text(shop["a"])
+    assert_tab_stored_hashed(page, db_url)  # the push found the tab from the hash alone
 
 
 def test_status_posted_to_the_api_appears_on_the_open_parcel_page(app_server, page, shop):

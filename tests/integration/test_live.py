@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from marketu_app.auth.sessions import create_session, end_session, hash_token, live_session_owners
@@ -18,7 +19,7 @@ from marketu_app.domain.timeutil import utcnow
 from marketu_app.live import lease
 from marketu_app.live.batch import PushBatch
 from marketu_app.live.messages import toast_text
-from marketu_app.live.tabs import customers_with_tabs, forget_tabs, remember_tab, tabs_of
+from marketu_app.live.tabs import by_hash, customers_with_tabs, forget_tabs, remember_tab, tab_hash, tabs_of
 from marketu_app.stream import signal
 from tests.databases import fresh_pg_schema
 
@@ -36,7 +37,7 @@ def test_an_expired_lease_passes_to_another_process(any_engine):
     assert lease.hold(any_engine, "live-watcher", "worker-2", 30)
 
 
-def test_tabs_are_recorded_per_customer_and_forgotten(any_engine):
+def test_tabs_are_recorded_per_customer_by_hash_and_forgotten(any_engine):
     with Session(any_engine) as s:
         a, _ = writes.upsert_customer(s, "c-a", CustomerIn(name="A", phone="+77010000011", password="long password"))
         b, _ = writes.upsert_customer(s, "c-b", CustomerIn(name="B", phone="+77010000012", password="long password"))
@@ -45,12 +46,15 @@ def test_tabs_are_recorded_per_customer_and_forgotten(any_engine):
         remember_tab(s, "tab-3", b.id, "parcels")
         remember_tab(s, "tab-1", a.id, "parcel:P-2")  # the same tab moved on
         s.commit()
-        assert sorted((t.client_token, t.page) for t in tabs_of(s, {a.id})) == [
+        stored = {str(v) for row in s.exec(text("SELECT * FROM live_tab")).all() for v in row}
+        assert not stored & {"tab-1", "tab-2", "tab-3"}  # the tokens themselves are nowhere
+        known = by_hash(["tab-1", "tab-2", "tab-3", "tab-4"])
+        assert sorted((known[t.tab_hash], t.page) for t in tabs_of(s, {a.id})) == [
             ("tab-1", "parcel:P-2"), ("tab-2", "parcel:P-1")]
         assert customers_with_tabs(s) == {a.id, b.id}
-        forget_tabs(s, ["tab-1", "tab-3"])
+        forget_tabs(s, [tab_hash("tab-1"), tab_hash("tab-3")])
         s.commit()
-        assert [t.client_token for t in tabs_of(s, {a.id, b.id})] == ["tab-2"]
+        assert [known[t.tab_hash] for t in tabs_of(s, {a.id, b.id})] == ["tab-2"]
 
 
 def test_toasts_speak_the_customers_language():
@@ -74,8 +78,9 @@ def test_a_push_batch_knows_only_live_sessions(any_engine):
                .where(CustomerSession.token_hash == hash_token(expired)))
         s.commit()
         batch = PushBatch(live_session_owners(s, {a.id}))
-    assert batch.customer_of(live) == a.id
-    assert [batch.customer_of(t) for t in (ended, expired, other, "", "garbage")] == [None] * 5
+    assert batch.customer_of(hash_token(live)) == a.id
+    assert [batch.customer_of(hash_token(t)) for t in (ended, expired, other, "garbage")] == [None] * 4
+    assert batch.customer_of("") is None
 
 
 def test_a_push_batch_computes_each_page_once_for_tabs_asking_together():

@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 STATES = Path(__file__).resolve().parents[2] / "marketu_app" / "state"
-BLOCKING = {"session_scope", "resolve_session", "sign_in", "verify_password", "hash_password", "change_password",
-            "queries", "tracking", "estimate", "end_session", "remember_tab"}
+BLOCKING = {"session_scope", "resolve_session", "resolve_session_hash", "sign_in", "verify_password", "hash_password",
+            "change_password", "queries", "tracking", "estimate", "end_session", "remember_tab"}
 # The sign-in and password pages' on_load reads the session once (issue 12 moved their writes and argon2
 # to HTTP endpoints). Listed so that anything else is caught.
 ALLOWED = {("login.py", "on_load"), ("password.py", "on_load")}

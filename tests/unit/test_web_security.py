@@ -64,3 +64,30 @@ def test_the_policy_allows_no_eval_no_frames_and_no_foreign_scripts():
     csp = content_security_policy(["'sha256-abc'"])
     assert "script-src 'self' 'sha256-abc'" in csp and "'unsafe-eval'" not in csp
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "form-action 'self'" in csp
+
+
+def test_the_event_socket_gets_the_session_hash_and_no_browser_cookie():
+    import asyncio
+    import hashlib
+
+    from marketu_app.web.cookies import marker_from, session_hash_from, socket_cookie_header
+    from marketu_app.web.sockets import SocketLimits
+
+    browser = f"other=secret-1; marketu_session={TOKEN}; marketu_session_hash={'0' * 64}"
+    own = socket_cookie_header(browser)
+    assert TOKEN not in own and "secret-1" not in own
+    assert session_hash_from(own) == hashlib.sha256(TOKEN.encode()).hexdigest()
+    assert marker_from(own) == marker_of(TOKEN)
+    assert socket_cookie_header("marketu_session_hash=" + "0" * 64) == ""  # a forged hash is dropped
+    assert session_hash_from("marketu_session_hash=nothex") == ""
+
+    seen = []
+
+    async def reflex(scope, receive, send):
+        seen.append(scope)
+
+    scope = {"type": "websocket", "path": "/_event/", "client": ("127.0.0.1", 1),
+             "headers": [(b"host", b"a"), (b"cookie", browser.encode())]}
+    asyncio.run(SocketLimits(reflex)(scope, None, None))
+    cookies = [v.decode() for k, v in seen[0]["headers"] if k == b"cookie"]
+    assert cookies == [own] and (b"host", b"a") in seen[0]["headers"]
