@@ -11,15 +11,23 @@ scripts; and /parcel/P-… (a dynamic route, no prerendered page) stayed blank u
   shell with the parcel's number (read from the address, components/ui.route_param) and a skeleton;
   `serve_parcel_shell` answers `/parcel/<number>` with it, the number put in. The browser's React
   Router then hydrates it as the same route with the same number.
+- A sign-in refused before the scripts run (or with none): the form posts to /auth/login, which
+  answers 303 to /login/?error=<code>; `serve_login_error` answers that with the prerendered sign-in
+  page and the error's message in a `<noscript>` block at the top of <body>, in the language the
+  browser asks for (Accept-Language; the remembered one lives in localStorage, out of the server's
+  reach). With scripts the page shows the message itself (state/login.py) and React passes over the
+  block, which a browser running scripts does not render.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import html
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import reflex as rx
 
@@ -96,15 +104,74 @@ def _shell(path: Path, mtime: float) -> str | None:
     return path.read_text() if path.exists() else None
 
 
-def _shell_text() -> str | None:
+def _static_text(*names: str) -> str | None:
+    """The first of these built files (under the static dir) that exists."""
     from reflex.utils import prerequisites
     from reflex_base import constants
 
-    path = prerequisites.get_web_dir() / constants.Dirs.STATIC / SHELL_FILE
-    try:
-        return _shell(path, path.stat().st_mtime)
-    except OSError:
-        return None
+    for name in names:
+        path = prerequisites.get_web_dir() / constants.Dirs.STATIC / name
+        try:
+            return _shell(path, path.stat().st_mtime)
+        except OSError:
+            continue
+    return None
+
+
+def _shell_text() -> str | None:
+    return _static_text(SHELL_FILE)
+
+
+_BODY = re.compile(r"<body[^>]*>")
+
+
+def preferred_locale(accept_language: str | None) -> str:
+    """The first of our languages the browser asks for (Accept-Language, by q), else Russian."""
+    from marketu_app.i18n.texts import LOCALES
+
+    ranked = []
+    for i, part in enumerate((accept_language or "")[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, i, tag.strip().lower().split("-")[0]))
+    return next((lang for _, _, lang in sorted(ranked) if lang in LOCALES), "ru")
+
+
+def with_login_error(page: str, message: str, lang: str) -> str:
+    """The sign-in page with `message` shown where no script runs (see the module's docstring)."""
+    body = _BODY.search(page)
+    if body is None or not message:
+        return page
+    block = (f'<noscript><div class="nojs-alert login-error" role="alert" lang="{lang}">'
+             f"{html.escape(message)}</div></noscript>")
+    return page[:body.end()] + block + page[body.end():]
+
+
+def serve_login_error(app):
+    """ASGI wrapper: GET /login/?error=<code> gets the sign-in page with the error's message in its HTML."""
+    from marketu_app import routes
+
+    async def asgi(scope, receive, send):
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+                and scope["path"].rstrip("/") == routes.LOGIN and b"error=" in scope.get("query_string", b"")):
+            from marketu_app.state.login import error_text
+
+            query = parse_qs(scope["query_string"].decode("latin-1"))
+            headers = dict(scope.get("headers") or [])
+            lang = preferred_locale(headers.get(b"accept-language", b"").decode("latin-1"))
+            message = error_text((query.get("error") or [""])[0], (query.get("wait") or [""])[0], lang)
+            page = _static_text("login/index.html", "login.html")
+            if message and page is not None:
+                await _send_html(scope, send, with_login_error(page, message, lang))
+                return
+        await app(scope, receive, send)
+
+    return asgi
 
 
 def serve_parcel_shell(app):

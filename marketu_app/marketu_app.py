@@ -12,7 +12,7 @@ from marketu_app.db.eta_delays import delay_watcher
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
-from marketu_app.first_paint import serve_parcel_shell
+from marketu_app.first_paint import serve_login_error, serve_parcel_shell
 from marketu_app.live.watcher import watch_changes
 from marketu_app.notify.routes import router as notify_router
 from marketu_app.notify.worker import notify_loop
@@ -41,9 +41,10 @@ api = site_api()  # the operator API and the sign-in, sign-out and password endp
 api.include_router(notify_router)  # unsubscribe, push subscriptions, Telegram webhook
 
 app = rx.App(
-    # The parcel route's prerendered shell in front of everything (marketu_app/first_paint.py).
+    # The parcel route's prerendered shell and the sign-in page with its error, for a browser whose
+    # scripts have not run, in front of everything (marketu_app/first_paint.py).
     # Outermost, security headers and socket limits: every response and socket passes them.
-    api_transformer=[api, serve_parcel_shell, guard_site],
+    api_transformer=[api, serve_parcel_shell, serve_login_error, guard_site],
     stylesheets=["/styles.css"],
     html_lang="ru",
     head_components=[
