@@ -312,8 +312,20 @@ class ItemOutcome:
 
 def record_event_items(session: Session, items: list[OrderEventItem | CourierEventItem]) -> list[ItemOutcome]:
     """Each item written exactly as its single endpoint writes it, in order, each in a savepoint:
-    a rejected item leaves nothing behind and does not undo the others."""
+    a rejected item leaves nothing behind and does not undo the others.
+
+    A batch of order events only (a container arriving) takes the set-wise path with the same
+    outcomes and rows (db/event_batch.py); if the database refuses it (a concurrent identical
+    write), the items go one by one as below."""
     _write_lock_first(session)
+    if items and all(isinstance(item, OrderEventItem) for item in items):
+        from marketu_app.db.event_batch import record_order_events
+
+        try:
+            with session.begin_nested():
+                return record_order_events(session, items, _check_time, ItemOutcome)
+        except (IntegrityError, DataError):
+            pass
     outcomes, seen, status_now = [], {}, {}
     for item in items:
         order_event = isinstance(item, OrderEventItem)

@@ -4,7 +4,7 @@ delivered to each consumer (live pushes, notifications) exactly once, in commit 
     from marketu_app.stream import Change, consume, follow, record_change
 """
 
-from marketu_app.stream.changes import Change, record_change
+from marketu_app.stream.changes import Change, NewChange, record_change, record_changes
 from marketu_app.stream.cursor import (
     consume,
     consume_async,
@@ -15,5 +15,6 @@ from marketu_app.stream.cursor import (
     position_of,
 )
 
-__all__ = ["Change", "record_change", "consume", "consume_async", "follow", "ensure_cursor", "position_of",
+__all__ = ["Change", "NewChange", "record_change", "record_changes",
+           "consume", "consume_async", "follow", "ensure_cursor", "position_of",
            "forget_delivered", "drop_cursor"]

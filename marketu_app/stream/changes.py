@@ -41,14 +41,42 @@ def record_change(session: Session, customer_id: int, kind: str, parcel_id: int 
     Every writer (operator API, EMS poller, sessions, demo data) goes through here, so that
     no change escapes the stream nor waits for a consumer's fallback tick.
     """
+    record_changes(session, [NewChange(customer_id, kind, parcel_id, summary, at)])
+
+
+@dataclass(frozen=True)
+class NewChange:
+    """One change to record (`record_changes`): the arguments of `record_change`."""
+
+    customer_id: int
+    kind: str
+    parcel_id: int | None = None
+    summary: dict = field(default_factory=dict)
+    at: datetime | None = None
+
+
+def _body(summary: dict) -> str:
     body = json.dumps(summary, ensure_ascii=False, default=str)
     if len(body) > SUMMARY_MAX:  # long titles: shortened in the summary, whole in their tables
         summary = {k: (v[:100] if isinstance(v, str) else v) for k, v in summary.items()}
         body = json.dumps(summary, ensure_ascii=False, default=str)
+    return body
+
+
+def record_changes(session: Session, changes: list[NewChange]) -> None:
+    """`record_change` for many changes at once (a batch of events): one insert, one wake-up,
+    positions in the list's order."""
+    if not changes:
+        return
     if session.get_bind().dialect.name == "postgresql":
         _hold_writer_lock(session)
-    session.execute(insert(_LOG).values(customer_id=customer_id, parcel_id=parcel_id, kind=kind,
-                                        summary=body, at=at or utcnow()))
+    now = utcnow()
+    rows = [dict(customer_id=c.customer_id, parcel_id=c.parcel_id, kind=c.kind, summary=_body(c.summary),
+                 at=c.at or now) for c in changes]
+    if len(rows) == 1:
+        session.execute(insert(_LOG).values(**rows[0]))
+    else:  # one statement; ids are taken in the rows' order
+        session.execute(insert(_LOG).values(rows))
     signal.announce(session)
 
 

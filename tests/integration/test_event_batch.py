@@ -165,3 +165,60 @@ def test_a_batch_waits_for_other_writers_instead_of_failing(shop, any_engine):
         stop.set()
         thread.join()
     assert errors == []
+
+
+def test_a_batch_of_order_events_goes_set_wise_with_the_one_by_one_results(shop, any_engine, monkeypatch):
+    """A container's batch (order events only) takes a few statements whatever its size, and leaves
+    exactly what the one-by-one path leaves: outcomes, events, current statuses, parcels, changes."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import IntegrityError
+
+    from marketu_app.db import event_batch
+    from marketu_app.db.models import Order, Parcel
+
+    same = at(6)
+    raw = [("M-1", "processing", at(9)), ("M-1", "to_china_warehouse", at(7)), ("M-1", "processing", at(9)),
+           ("NOPE", "processing", at(8)), ("M-2", "processing", at(-2)), ("M-2", "at_china_warehouse", same),
+           ("M-2", "to_china_warehouse", at(8)), ("M-1", "at_china_warehouse", at(7)),
+           ("M-2", "shipped_from_china", same)]  # the same time as the event before it: the later one wins
+    raw += [(f"M-{1 + i % 2}", "processing", at(10 + i / 100)) for i in range(60)]
+    items = [OrderEventItem(type="order_event", order_number=n, status=s, at=t) for n, s, t in raw]
+
+    def run() -> tuple:
+        count = {"n": 0}
+
+        def counter(*_):
+            count["n"] += 1
+
+        with Session(any_engine) as s:
+            mark = max(s.exec(select(ChangeLog.id)).all())
+            event.listen(any_engine, "before_cursor_execute", counter)
+            try:
+                outcomes = writes.record_event_items(s, items)
+                s.flush()
+            finally:
+                event.remove(any_engine, "before_cursor_execute", counter)
+            left = (
+                [(o.result, o.field, o.message, o.current_status) for o in outcomes],
+                sorted((e.order_id, e.status, e.at) for e in s.exec(select(OrderStatusEvent))),
+                sorted((o.number, o.status, o.status_at) for o in s.exec(select(Order))),
+                sorted((p.number, p.last_activity_at) for p in s.exec(select(Parcel))),
+                [(c.customer_id, c.kind, c.parcel_id, c.summary) for c in s.exec(
+                    select(ChangeLog).where(ChangeLog.id > mark).order_by(ChangeLog.id))],
+            )
+            s.rollback()
+        return left, count["n"]
+
+    set_wise, statements = run()
+
+    def refused(*_args, **_kw):
+        raise IntegrityError("simulated", None, Exception())
+
+    monkeypatch.setattr(event_batch, "record_order_events", refused)  # -> one by one
+    one_by_one, statements_one_by_one = run()
+    assert set_wise == one_by_one
+    assert [r[0] for r in set_wise[0][:9]] == ["recorded", "recorded", "already_there", "rejected", "rejected",
+                                               "recorded", "recorded", "recorded", "recorded"]
+    if any_engine.dialect.name == "postgresql":  # SQLite inserts row by row (in process, cheap)
+        assert statements <= 15 < 300 < statements_one_by_one, (statements, statements_one_by_one)
+    assert statements * 5 < statements_one_by_one, (statements, statements_one_by_one)
