@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -169,7 +171,37 @@ async def probe_for(tab: EventTab, locale_event: str, seconds: float, every: flo
         await asyncio.sleep(max(0.0, every - (t or 0)))
 
 
-async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pid(app: RunningApp) -> int:
+    """The backend worker: the app's process that has used the most CPU (it served the seeding)."""
+    best, most = app.proc.pid, -1.0
+    for pid in app.pids():
+        try:
+            cpu = cpu_seconds(pid)
+        except OSError:
+            continue
+        if cpu > most:
+            best, most = pid, cpu
+    return best
+
+
+def start_profile(pid: int, path: str, seconds: float) -> subprocess.Popen | None:
+    """py-spy sampling the worker (all threads, 50 Hz, folded stacks) for `seconds`, if py-spy is installed."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        log("py-spy not installed: no profile (pip install py-spy)")
+        return None
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-r", "50", "--threads", "--nonblocking",
+                             "--format", "raw", "-d", str(int(seconds)), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str, worker: int) -> dict:
     from marketu_app.state.base import LocaleState
     from marketu_app.state.login import LoginState
 
@@ -245,7 +277,24 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
                 task.add_done_callback(pending.discard)
                 k += 1
 
+        # What one page load and one sign-in cost the worker in CPU, one at a time (load-independent).
+        costs = {}
+        for what, n, one in (("page_load", a.cost_samples, lambda k: one_load(10**5 + k)),
+                             ("sign_in", max(1, a.cost_samples // 5),
+                              lambda k: one_sign_in(f"bench-{k % len(tokens)}@example.kz"))):
+            cpu0, client0 = cpu_seconds(worker), time.process_time()
+            for k in range(n):
+                await one(k)
+            costs[what] = ((cpu_seconds(worker) - cpu0) / n, (time.process_time() - client0) / n)
+            log(f"one {what.replace('_', ' ')}: worker CPU {1000 * costs[what][0]:.1f} ms, "
+                f"this client's CPU {1000 * costs[what][1]:.1f} ms (mean of {n}, one at a time)")
+        loads.clear()
+        sign_ins.clear()
+        load_fail[0] = sign_in_fail[0] = 0
+
         loaded, lost = [], []
+        spy = start_profile(worker, a.profile, a.seconds + 15) if a.profile else None
+        cpu0, client0 = cpu_seconds(worker), time.process_time()
         t0 = time.perf_counter()
         await asyncio.gather(
             drive(a.sign_ins, lambda k: one_sign_in(f"bench-{k % len(tokens)}@example.kz")),
@@ -254,6 +303,11 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
         if pending:
             await asyncio.wait(pending, timeout=a.timeout)
         wall = time.perf_counter() - t0
+        worker_cpu, client_cpu = cpu_seconds(worker) - cpu0, time.process_time() - client0
+    if spy:
+        await asyncio.to_thread(spy.wait)
+        log(f"profile of the worker (pid {worker}) in {a.profile}")
+    log(f"CPU while loaded ({wall:.1f} s): worker {worker_cpu:.1f} s, this client {client_cpu:.1f} s")
     log(f"under load: probe p50 {1000 * median(loaded):.1f} ms, p95 {1000 * percentile(loaded, 95):.1f} ms, "
         f"max {1000 * max(loaded, default=float('nan')):.1f} ms, lost {len(lost)}; sign-ins {len(sign_ins)} "
         f"(failed {sign_in_fail[0]}), loads {len(loads)} (failed {load_fail[0]})")
@@ -261,7 +315,9 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
     return {"tabs": len(tabs) - len(failed), "tab_failures": len(failed), "idle": idle, "idle_lost": len(idle_lost),
             "loaded": loaded, "lost": len(lost), "sign_ins": sign_ins, "sign_in_failures": sign_in_fail[0],
             "loads": loads, "load_failures": load_fail[0], "sign_in_mode": "HTTP" if http_mode else "Reflex event",
-            "wall": wall}
+            "wall": wall, "worker_cpu": worker_cpu, "client_cpu": client_cpu,
+            "load_cpu_ms": 1000 * costs["page_load"][0], "load_client_cpu_ms": 1000 * costs["page_load"][1],
+            "sign_in_cpu_ms": 1000 * costs["sign_in"][0]}
 
 
 def run(a) -> dict:
@@ -290,7 +346,7 @@ def run(a) -> dict:
         log(f"seeded {a.tabs} customers in {time.perf_counter() - t0:.1f} s; password check of "
             f"hash_password cost in this process: {_argon2_ms():.0f} ms")
         ns, auth = capture_connect(app.url, template)
-        out = asyncio.run(scenario(app.url, db_url, a, ns, auth, template))
+        out = asyncio.run(scenario(app.url, db_url, a, ns, auth, template, worker_pid(app)))
         out["processes"] = nproc
         return out
     finally:
@@ -346,6 +402,8 @@ def main() -> None:
     p.add_argument("--idle-seconds", type=float, default=10.0)
     p.add_argument("--probe-every", type=float, default=0.1)
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--cost-samples", type=int, default=50, help="page loads one at a time, for their CPU cost")
+    p.add_argument("--profile", metavar="FILE", help="py-spy the worker while loaded (folded stacks to FILE)")
     p.add_argument("--write-docs", action="store_true")
     a = p.parse_args()
     started = load()
