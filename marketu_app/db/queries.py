@@ -104,20 +104,21 @@ def parcel_page(session: Session, customer_id: int, filter_: str = "all", search
         .where(Parcel.customer_id == customer_id)
     )
     live = n - cancelled > 0
-    carrier_delivered = and_(live, _carrier_said(("delivered",), (CourierEventCode.DELIVERED.value,)))
-    carrier_finished = and_(live, _carrier_said(("delivered", "returned"), (
-        CourierEventCode.DELIVERED.value, CourierEventCode.RETURNED_TO_OFFICE.value)))
     if filter_ == "active":
+        carrier_finished = and_(live, _carrier_said(("delivered", "returned"), (
+            CourierEventCode.DELIVERED.value, CourierEventCode.RETURNED_TO_OFFICE.value)))
         query = query.where((n == 0) | (n - delivered - cancelled > 0), ~carrier_finished)
     elif filter_ == "delivered":
+        carrier_delivered = and_(live, _carrier_said(("delivered",), (CourierEventCode.DELIVERED.value,)))
         query = query.where(or_(and_(delivered > 0, delivered + cancelled == n), carrier_delivered))
     elif filter_ == "cancelled":
         query = query.where(n > 0, cancelled == n)
     if search.strip():
         ids = _matching_parcel_ids(session, customer_id, search)
         query = query.where(Parcel.id.in_(ids or {-1}))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
     account_total = session.exec(select(func.count(Parcel.id)).where(Parcel.customer_id == customer_id)).one()
+    unfiltered = filter_ not in ("active", "delivered", "cancelled") and not search.strip()
+    total = account_total if unfiltered else session.exec(select(func.count()).select_from(query.subquery())).one()
     found = session.exec(
         query.order_by(Parcel.last_activity_at.desc(), Parcel.id.desc()).offset(offset).limit(limit)
     ).all()

@@ -10,10 +10,13 @@ import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from marketu_app.db.models import LiveTab
 from marketu_app.domain.timeutil import utcnow
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def tab_hash(client_token: str) -> str:
@@ -26,9 +29,18 @@ def by_hash(client_tokens: Iterable[str]) -> dict[str, str]:
 
 
 def remember_tab(session: Session, client_token: str, customer_id: int, page: str) -> None:
+    """One statement per page load (insert, or update the row of a tab that reloaded)."""
     if not client_token:
         return
     key = tab_hash(client_token)
+    insert = _UPSERTS.get(session.get_bind().dialect.name)
+    if insert is not None:
+        stmt = insert(LiveTab).values(tab_hash=key, customer_id=customer_id, page=page, seen_at=utcnow())
+        session.exec(stmt.on_conflict_do_update(
+            index_elements=[LiveTab.tab_hash],
+            set_={"customer_id": stmt.excluded.customer_id, "page": stmt.excluded.page,
+                  "seen_at": stmt.excluded.seen_at}))
+        return
     tab = session.get(LiveTab, key)
     if tab is None:
         tab = LiveTab(tab_hash=key, customer_id=customer_id, page=page)
