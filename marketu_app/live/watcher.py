@@ -180,7 +180,11 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
                 leading.add(k)
                 if listener is None:
                     listener = asyncio.create_task(signal.listen(engine, _Fanout(wakes)))
-                await _lead(app, engine, k, partitions, wakes[k], stop_event)
+                keep = asyncio.create_task(_keep(engine, name_of(k), owner))
+                try:
+                    await _lead(app, engine, k, partitions, wakes[k], stop_event)
+                finally:
+                    keep.cancel()
                 continue
             else:
                 leading.discard(k)
@@ -201,6 +205,18 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
         for k in leading:
             await asyncio.to_thread(lease.release, engine, name_of(k), owner)
         await asyncio.to_thread(lease.leave, engine, MEMBERS, owner)
+
+
+async def _keep(engine, name: str, owner: str) -> None:
+    """Renews the lease while a pass runs: a push to many tabs may outlast the lease, and a partition
+    whose leader is alive must not pass to another that would push the same changes again."""
+    while True:
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        try:
+            if not await asyncio.to_thread(lease.hold, engine, name, owner, LEASE_SECONDS):
+                return  # lapsed and taken meanwhile: the cursor's compare-and-set keeps the rest right
+        except Exception:
+            log.exception("live watcher: lease renewal failed")
 
 
 async def _lead(app, engine, k: int, partitions: int, wake: asyncio.Event, stop_event) -> None:

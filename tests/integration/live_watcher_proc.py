@@ -6,11 +6,13 @@ for the tests that start several and kill one (tests/integration/test_live_parti
 Runs the real watcher (leases, heartbeats, cursors, wake-ups) with MARKETU_LIVE_PARTITIONS partitions;
 only the push to the tabs is replaced: each change handed to `deliver` becomes one `live_effect` row
 (change id, owner), committed before the watcher moves its cursor, as a tab's state is saved before.
+A push takes MARKETU_TEST_PUSH_SECONDS (default 0) and counts itself in `live_inflight` meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from sqlalchemy import text
@@ -25,13 +27,25 @@ def main() -> None:
     watcher.LEASE_SECONDS = float(lease_seconds)
     watcher.POLL_SECONDS = float(lease_seconds) / 10
 
+    push_seconds = float(os.environ.get("MARKETU_TEST_PUSH_SECONDS", "0"))
+
+    def inflight(step: int) -> None:
+        with get_engine().begin() as conn:
+            conn.execute(text("UPDATE live_inflight SET n = n + :s"), {"s": step})
+
     async def deliver(app, changes) -> int:
+        if push_seconds:
+            await asyncio.to_thread(inflight, 1)
+            await asyncio.sleep(push_seconds)  # a push to many tabs on a busy machine
+
         def write() -> None:
             with get_engine().begin() as conn:
                 for change in changes:
                     conn.execute(text("INSERT INTO live_effect (change_id, customer_id, owner) VALUES (:c, :u, :o)"),
                                  {"c": change.id, "u": change.customer_id, "o": owner})
         await asyncio.to_thread(write)
+        if push_seconds:
+            await asyncio.to_thread(inflight, -1)
         return len(changes)
 
     watcher.deliver = deliver

@@ -23,7 +23,7 @@ from marketu_app.stream import record_change
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
-LEASE_SECONDS = 2.0
+LEASE_SECONDS = 4.0  # short for the test, long enough for a machine at load 30 (a lapse means a repeat)
 
 
 class Watchers:
@@ -32,9 +32,10 @@ class Watchers:
         self.url = engine.url.render_as_string(hide_password=False)
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self, owner: str) -> None:
+    def start(self, owner: str, push_seconds: float = 0) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REFLEX_DB_URL": self.url, "MARKETU_DEMO": "0",
-               "REFLEX_REDIS_URL": "redis://127.0.0.1:6379/0", "MARKETU_LIVE_PARTITIONS": str(PARTITIONS)}
+               "MARKETU_TEST_PUSH_SECONDS": str(push_seconds), "REFLEX_REDIS_URL": "redis://127.0.0.1:6379/0",
+               "MARKETU_LIVE_PARTITIONS": str(PARTITIONS)}
         self.procs[owner] = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.live_watcher_proc", self.url, owner, str(LEASE_SECONDS)],
             cwd=ROOT, env=env)
@@ -68,6 +69,8 @@ def watchers(pg_engine):
     with pg_engine.begin() as conn:
         conn.execute(text("CREATE TABLE live_effect (change_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, "
                           "owner VARCHAR(40) NOT NULL)"))
+        conn.execute(text("CREATE TABLE live_inflight (n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO live_inflight VALUES (0)"))
     w = Watchers(pg_engine)
     try:
         yield w
@@ -154,3 +157,22 @@ def test_a_killed_leaders_partitions_pass_to_the_others_losing_and_repeating_not
     assert Counter(c for c, _, _ in effects) == Counter({c: 1 for c in all_ids})  # none lost, none twice
     late = [owner for c, _, owner in effects if c > max(c for c, _, o in effects if o == victim)]
     assert late and victim not in late
+
+
+def test_a_leader_busy_longer_than_its_lease_keeps_it_and_nothing_is_pushed_twice(pg_engine, watchers):
+    customers = _customers(pg_engine, 8)
+    push_seconds = 3 * LEASE_SECONDS  # one pass outlasts the lease by far
+    for owner in ("w-a", "w-b"):
+        watchers.start(owner, push_seconds)
+    watchers.wait_for("a fair share each", lambda: _fair(watchers.leaders(), {"w-a", "w-b"}),
+                      timeout=60 + 10 * LEASE_SECONDS)
+    _write(pg_engine, customers, "slow")
+
+    def settled() -> bool:
+        with pg_engine.connect() as conn:
+            idle = conn.execute(text("SELECT n FROM live_inflight")).scalar() == 0
+        return idle and _all_delivered(pg_engine)
+
+    watchers.wait_for("every change pushed, no push in flight", settled, timeout=60 + 10 * push_seconds)
+    pushed = Counter(c for c, _, _ in _effects(pg_engine))
+    assert pushed and max(pushed.values()) == 1, {c: n for c, n in pushed.items() if n > 1}
