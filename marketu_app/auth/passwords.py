@@ -27,13 +27,26 @@ def _lower_priority() -> None:
         pass
 
 
-_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="marketu-argon2", initializer=_lower_priority)
+_pools: dict[int, ThreadPoolExecutor] = {}  # by process: a forked worker (Granian) has none of its parent's threads
+_pools_lock = threading.Lock()
+
+
+def _hashing_pool() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    pool = _pools.get(pid)
+    if pool is None:
+        with _pools_lock:
+            pool = _pools.get(pid)
+            if pool is None:
+                pool = _pools[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="marketu-argon2",
+                                                        initializer=_lower_priority)
+    return pool
 
 
 def _in_hashing_thread(fn, *args):
     if threading.current_thread().name.startswith("marketu-argon2"):
         return fn(*args)
-    return _HASHING.submit(fn, *args).result()
+    return _hashing_pool().submit(fn, *args).result()
 
 
 @lru_cache(maxsize=1)

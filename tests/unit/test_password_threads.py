@@ -54,3 +54,25 @@ def test_at_most_two_hashes_at_once(monkeypatch):
     for t in threads:
         t.join()
     assert most[0] == 2
+
+
+def _hash_in_child(out) -> None:
+    out.put(passwords.verify_password("long password 1", passwords.hash_password("long password 1")))
+
+
+def test_a_forked_worker_hashes_too():
+    """Granian forks its workers after the app hashed passwords (the demo data): the child has none of the
+    parent's hashing threads and must start its own (it waited forever)."""
+    import multiprocessing
+
+    assert passwords.hash_password("warm up the parent's threads")
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_hash_in_child, args=(out,))
+    child.start()
+    try:
+        assert out.get(timeout=60) is True
+    finally:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
