@@ -169,29 +169,39 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
         return LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
 
     async def partition(k: int) -> None:
-        nonlocal listener
         while not stopped():
-            mine = _assigned(members, k) == owner
-            if k in leading and not mine:  # another live worker's share now: hand it over
-                await asyncio.to_thread(lease.release, engine, name_of(k), owner)
-                leading.discard(k)
-            elif await asyncio.to_thread(lease.hold, engine, name_of(k), owner, LEASE_SECONDS,
-                                         0 if mine else LEASE_SECONDS):
-                leading.add(k)
-                if listener is None:
-                    listener = asyncio.create_task(signal.listen(engine, _Fanout(wakes)))
-                keep = asyncio.create_task(_keep(engine, name_of(k), owner))
-                try:
-                    await _lead(app, engine, k, partitions, wakes[k], stop_event)
-                finally:
-                    keep.cancel()
-                continue
-            else:
-                leading.discard(k)
-            if not leading and listener is not None:
-                listener.cancel()
-                listener = None
-            await asyncio.sleep(POLL_SECONDS if mine else LEASE_SECONDS / 3)
+            try:
+                await turn(k)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away a moment: try again, the lease decides
+                log.exception("live watcher: partition %s", k)
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def turn(k: int) -> None:
+        """Leads partition k for a while if it is ours (or orphaned), hands it over if not."""
+        nonlocal listener
+        mine = _assigned(members, k) == owner
+        if k in leading and not mine:  # another live worker's share now: hand it over
+            await asyncio.to_thread(lease.release, engine, name_of(k), owner)
+            leading.discard(k)
+        elif await asyncio.to_thread(lease.hold, engine, name_of(k), owner, LEASE_SECONDS,
+                                     0 if mine else LEASE_SECONDS):
+            leading.add(k)
+            if listener is None:
+                listener = asyncio.create_task(signal.listen(engine, _Fanout(wakes)))
+            keep = asyncio.create_task(_keep(engine, name_of(k), owner))
+            try:
+                await _lead(app, engine, k, partitions, wakes[k], stop_event)
+            finally:
+                keep.cancel()
+            return
+        else:
+            leading.discard(k)
+        if not leading and listener is not None:
+            listener.cancel()
+            listener = None
+        await asyncio.sleep(POLL_SECONDS if mine else LEASE_SECONDS / 3)
 
     heart = asyncio.create_task(membership())
     try:
