@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import select
 
 from marketu_app.db.engine import session_scope
 from marketu_app.db.models import Customer, NotifyMessage, PushSubscription, TelegramLink
@@ -25,27 +26,58 @@ log = logging.getLogger("marketu.notify")
 UNSUBSCRIBE_PATH = "/api/notify/unsubscribe"
 
 
-def _load(engine, message: NotifyMessage):
-    with Session(engine) as session:
-        customer = session.get(Customer, message.customer_id)
-        link = session.get(TelegramLink, message.customer_id)
-        sub = session.get(PushSubscription, int(message.target)) if message.target.isdigit() else None
-        if sub is not None and sub.customer_id != message.customer_id:
-            sub = None
-        return customer, (link.chat_id if link else None), (
-            {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}} if sub else None)
+@dataclass
+class Target:
+    """Where one claimed message goes, read for a whole claimed batch at once (`prepare`)."""
+
+    chat: int | None = None  # telegram
+    email: str | None = None
+    unsubscribe: str | None = None  # email: its one-click unsubscribe link
+    subscription: dict | None = None  # push: the browser's PushSubscription JSON
+
+
+def prepare(engine, messages: list[NotifyMessage]) -> dict[int, Target]:
+    """The targets of claimed messages in a few queries and one transaction (the unsubscribe codes),
+    instead of a few transactions per message."""
+    if not messages:
+        return {}
+    settings = get_settings()
+    customer_ids = {m.customer_id for m in messages}
+    sub_ids = [int(m.target) for m in messages if m.channel == "push" and m.target.isdigit()]
+    with session_scope(engine) as session:
+        customers = {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(customer_ids)))}
+        chats = dict(session.exec(select(TelegramLink.customer_id, TelegramLink.chat_id)
+                                  .where(TelegramLink.customer_id.in_(customer_ids))).all())
+        subs = {s.id: s for s in session.exec(select(PushSubscription).where(PushSubscription.id.in_(sub_ids)))} \
+            if sub_ids else {}
+        targets: dict[int, Target] = {}
+        for m in messages:
+            target = targets[m.id] = Target()
+            if m.channel == "telegram":
+                target.chat = chats.get(m.customer_id)
+            elif m.channel == "email":
+                customer = customers.get(m.customer_id)
+                if customer is not None and customer.email and settings.smtp_url:
+                    target.email = customer.email
+                    code = new_code(session, customer.id, "unsubscribe", UNSUBSCRIBE_TTL)
+                    target.unsubscribe = f"{settings.public_url}{UNSUBSCRIBE_PATH}?t={code}"
+            else:
+                sub = subs.get(int(m.target)) if m.target.isdigit() else None
+                if sub is not None and sub.customer_id == m.customer_id:
+                    target.subscription = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+        return targets
 
 
 def telegram_chat(engine, message: NotifyMessage) -> int | None:
     """The chat a Telegram message goes to (None: the customer is not linked any more)."""
-    return _load(engine, message)[1]
+    return prepare(engine, [message])[message.id].chat
 
 
 async def send_telegram(client: telegram.TelegramClient, engine, message: NotifyMessage,
                         paced_chat: int | None = None) -> Outcome:
     """Sends one message; `paced_chat`: the chat, already looked up and paced by the caller
     (client.limiter), so nothing but the request runs while the message is marked `sending`."""
-    chat = paced_chat if paced_chat is not None else (await asyncio.to_thread(_load, engine, message))[1]
+    chat = paced_chat if paced_chat is not None else await asyncio.to_thread(telegram_chat, engine, message)
     if chat is None:
         return Outcome("dropped", "not linked")
     body = f"{message.body}\n\n{message.url}" if message.body != message.title else f"{message.title}\n\n{message.url}"
@@ -69,12 +101,6 @@ def _unlink(engine, chat_id: int) -> None:
         unlink_chat(session, chat_id=chat_id)
 
 
-def _unsubscribe_url(engine, customer_id: int) -> str:
-    with session_scope(engine) as session:
-        code = new_code(session, customer_id, "unsubscribe", UNSUBSCRIBE_TTL)
-    return f"{get_settings().public_url}{UNSUBSCRIBE_PATH}?t={code}"
-
-
 def _mark_failing(engine, customer_id: int, reason: str) -> None:
     with session_scope(engine) as session:
         prefs = prefs_of(session, customer_id)
@@ -82,20 +108,20 @@ def _mark_failing(engine, customer_id: int, reason: str) -> None:
         session.add(prefs)
 
 
-async def send_email(engine, message: NotifyMessage) -> Outcome:
+async def send_email(engine, message: NotifyMessage, target: Target | None = None) -> Outcome:
     settings = get_settings()
-    customer, _, _ = await asyncio.to_thread(_load, engine, message)
-    if customer is None or not customer.email or not settings.smtp_url:
+    target = target or await asyncio.to_thread(lambda: prepare(engine, [message])[message.id])
+    if not target.email or not target.unsubscribe or not settings.smtp_url:
         return Outcome("dropped", "no address")
-    unsubscribe = await asyncio.to_thread(_unsubscribe_url, engine, customer.id)
+    unsubscribe = target.unsubscribe
     text_body = f"{message.body}\n\n{message.url}\n\n{text('nt_unsubscribe', message.locale)}: {unsubscribe}\n"
-    msg = mail.build_message(settings.mail_from, customer.email, message.title, text_body,
+    msg = mail.build_message(settings.mail_from, target.email, message.title, text_body,
                              as_html(message.title, message.body, message.url, message.locale, unsubscribe),
                              unsubscribe, f"{message.id}")
     try:
         await mail.send(settings.smtp_url, msg)
     except mail.MailPermanent as exc:
-        await asyncio.to_thread(_mark_failing, engine, customer.id, str(exc))
+        await asyncio.to_thread(_mark_failing, engine, message.customer_id, str(exc))
         return Outcome("failed", str(exc))
     except mail.MailTransient as exc:
         return Outcome("retry", str(exc))
@@ -109,9 +135,10 @@ def _drop_subscription(engine, sub_id: int) -> None:
             session.delete(row)
 
 
-async def send_push(engine, message: NotifyMessage) -> Outcome:
+async def send_push(engine, message: NotifyMessage, target: Target | None = None) -> Outcome:
     settings = get_settings()
-    _, _, subscription = await asyncio.to_thread(_load, engine, message)
+    target = target or await asyncio.to_thread(lambda: prepare(engine, [message])[message.id])
+    subscription = target.subscription
     if subscription is None or not settings.push_enabled:
         return Outcome("dropped", "no subscription")
     payload = {"title": message.title, "body": message.body, "url": message.url, "tag": message.tag}

@@ -8,13 +8,13 @@ Exactly once per (change, channel):
   and `uq_notify_message (batch_id, channel, target)` refuses a second copy;
 - `claim` hands due messages to one worker (PostgreSQL: `SKIP LOCKED`; conditional updates on
   both) as `claimed`; a claim not finished in time (the worker died) lapses and is taken again;
-- `start` marks the one message about to go out as `sending` just before its request, `finish`
-  records the answer right after. A worker dying between the two leaves the message `sending`:
-  email and Web Push are sent again (the same Message-ID; the same Topic replaces the older push
-  on the push service), Telegram is not (it has no idempotency key: a repeat would be a second
-  message in the chat), so it is marked `unknown` instead. That window is one request long: the
-  worker waits out Telegram's pacing before `start` (notify/worker.py). Telegram is therefore at most
-  once; email and Web Push at least once, which their ids (Message-ID, Topic) make once for the reader.
+- `start` marks the Telegram message about to go out as `sending` just before its request, `finish`
+  records the answer right after. A worker dying between the two leaves it `sending`: Telegram has no
+  idempotency key (a repeat would be a second message in the chat), so it is marked `unknown`
+  instead, never repeated. That window is one request long: the worker waits out Telegram's pacing
+  before `start` (notify/worker.py). Telegram is therefore at most once. Email and Web Push go out
+  straight from `claimed`: a worker dying before `finish` lets the claim lapse and they are sent
+  again (the same Message-ID; the same Topic replaces the older push): at least once.
 """
 
 from __future__ import annotations
@@ -193,8 +193,8 @@ def finish(session: Session, message_id: int, owner: str, attempts: int, outcome
     else:
         values.update(state=outcome.state, sent_at=now if outcome.state == "sent" else None)
     done = session.exec(update(NotifyMessage).where(
-        NotifyMessage.id == message_id, NotifyMessage.claimed_by == owner, NotifyMessage.state == "sending")
-        .values(**values))
+        NotifyMessage.id == message_id, NotifyMessage.claimed_by == owner,
+        NotifyMessage.state.in_(("claimed", "sending"))).values(**values))
     return bool(done.rowcount)
 
 

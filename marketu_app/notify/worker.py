@@ -70,28 +70,32 @@ async def send_claimed(engine: Engine, owner: str, channels: tuple[str, ...], tg
                        limit: int = 50) -> int:
     """Claims due messages of `channels` and sends them; returns how many were claimed."""
     messages = await asyncio.to_thread(_claim, engine, owner, channels, limit)
+    if not messages:
+        return 0
+    targets = await asyncio.to_thread(dispatch.prepare, engine, messages)
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def one(message: NotifyMessage) -> None:
         async with gate:
-            chat = None
-            if message.channel == "telegram" and tg:
-                # Telegram's pacing (up to seconds at 25/s) is waited out BEFORE the message is
-                # marked `sending`: a worker killed while waiting leaves it `claimed`, to be sent
-                # by another worker, never in doubt. Only the request itself is in doubt.
-                chat = await asyncio.to_thread(dispatch.telegram_chat, engine, message)
-                if chat is not None:
-                    await tg.limiter.wait(chat)
-            if not await asyncio.to_thread(_start, engine, message, owner):
-                return  # our claim lapsed meanwhile: another worker has it
+            target = targets[message.id]
             try:
                 if message.channel == "telegram":
-                    outcome = await dispatch.send_telegram(tg, engine, message, chat) if tg else \
-                        outbox.Outcome("retry", "telegram is not configured here")
-                elif message.channel == "email":
-                    outcome = await dispatch.send_email(engine, message)
+                    if tg is None:
+                        outcome = outbox.Outcome("retry", "telegram is not configured here")
+                    else:
+                        # Telegram's pacing (up to seconds at 25/s) is waited out BEFORE the message is
+                        # marked `sending`: a worker killed while waiting leaves it `claimed`, to be sent by
+                        # another worker, never in doubt. Only the request itself is in doubt.
+                        if target.chat is not None:
+                            await tg.limiter.wait(target.chat)
+                        if not await asyncio.to_thread(_start, engine, message, owner):
+                            return  # our claim lapsed meanwhile: another worker has it
+                        outcome = await dispatch.send_telegram(tg, engine, message, target.chat) \
+                            if target.chat is not None else outbox.Outcome("dropped", "not linked")
+                elif message.channel == "email":  # sent again after a crash (same Message-ID): no `sending`
+                    outcome = await dispatch.send_email(engine, message, target)
                 else:
-                    outcome = await dispatch.send_push(engine, message)
+                    outcome = await dispatch.send_push(engine, message, target)
             except Exception as exc:  # a bug or an odd failure: retry later, never lose the message
                 log.exception("notify: sending message %s failed", message.id)
                 outcome = outbox.Outcome("retry", type(exc).__name__)

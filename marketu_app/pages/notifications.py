@@ -51,6 +51,9 @@ def channels() -> rx.Component:
             _button(t["nf_push_this"], SUBSCRIBE_PUSH, "nf-push-subscribe"),
             rx.cond(v["push_state"] == "linked", _button(t["nf_turn_off"], S.toggle_channel("push"), "nf-push-off")),
             rx.cond(S.push_problem != "", rx.el.p(S.push_problem, role="alert", class_name="nf-error")),
+            # Filled by assets/notify.js from its data-* texts while the socket may be down (offline).
+            rx.el.p(id="nf-push-note", role="status", class_name="nf-hint nf-push-note",
+                    custom_attrs={"aria-live": "polite", "data-offline": t["nf_push_offline"]}),
             rx.el.p(t["nf_ios"], class_name="nf-hint"),
         ))
     return rx.el.section(

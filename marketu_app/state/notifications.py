@@ -35,6 +35,9 @@ register({
     "nf_push_this": ("Включить на этом устройстве", "Осы құрылғыда қосу", "Turn on for this device"),
     "nf_push_denied": ("Браузер не разрешил уведомления", "Браузер хабарламаға рұқсат бермеді",
                        "The browser did not allow notifications"),
+    "nf_push_offline": ("Нет соединения. Подписка завершится сама, когда связь вернётся.",
+                        "Байланыс жоқ. Байланыс қалпына келгенде жазылу өздігінен аяқталады.",
+                        "You are offline. The subscription completes by itself when you are back online."),
     "nf_ios": ("На iPhone и iPad push-уведомления работают только в установленном приложении: "
                "«Поделиться» → «На экран „Домой“».",
                "iPhone мен iPad-та push тек орнатылған қолданбада жұмыс істейді: «Бөлісу» → «Басты экранға».",

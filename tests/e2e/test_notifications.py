@@ -119,6 +119,59 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     page.wait_for_url(f"{base}/parcel/P-240103", timeout=15_000)
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_push_subscribe_offline_says_so_and_completes_when_back_online(app_server, persistent, viewport):  # noqa: F811
+    """Offline at the click: the page says so at once (the app's socket is down, so the page does it
+    itself) and sends nothing; back online, the subscription completes without another click.
+
+    This machine reaches no push service (shared/notes/web-push.md: `pushManager.subscribe()` never
+    settles here), so the browser's subscribe answers with a subscription made from a real P-256 key
+    pair; the permission, the service worker, the key and subscription requests, the session cookie
+    and the server are the real ones."""
+    import uuid
+
+    import httpx
+
+    from tests.e2e.conftest import OPERATOR_TOKEN
+    from tests.notify_standins import Device
+
+    base = app_server.url
+    phone, password = "+77050001405", "offline push 1405"
+    r = httpx.put(f"{base}/api/v1/customers/c-push-offline-e2e", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+                  json={"name": "Offline", "phone": phone, "password": password})
+    assert r.status_code in (200, 201), r.text
+    device = Device(f"https://push.invalid/e2e-offline/{uuid.uuid4().hex}")
+    ctx = persistent(viewport)
+    ctx.grant_permissions(["notifications"], origin=base)
+    ctx.add_init_script("PushManager.prototype.subscribe = async function () { "
+                        f"const json = {json.dumps(device.subscription)}; return {{ toJSON: () => json }}; }};")
+    page = first_page(ctx)
+    sign_in(page, base, phone, password, path="/notifications")
+    page.wait_for_url(re.compile(r"/notifications/?$"))
+    wait_for_worker(page)
+    push = page.locator(".nf-channel-push")
+    expect(push.locator(".nf-state")).to_have_text("не привязан", timeout=20_000)
+    posted: list[str] = []
+    page.on("request", lambda req: posted.append(req.method) if req.url.endswith("/api/push/subscriptions") else None)
+
+    ctx.set_offline(True)
+    push.locator(".nf-push-subscribe").click()
+    note = page.locator("#nf-push-note")
+    expect(note).to_have_text("Нет соединения. Подписка завершится сама, когда связь вернётся.", timeout=10_000)
+    expect(note).to_have_attribute("role", "status")
+    assert posted == []
+
+    ctx.set_offline(False)
+    expect(push.locator(".nf-state")).to_have_text("подключено", timeout=60_000)
+    expect(note).to_have_text("")
+    assert posted == ["POST"]  # completed once, without another click
+    assert page.evaluate("localStorage.getItem('marketu-push-pending')") is None
+    gone = page.evaluate("(e) => fetch('/api/push/subscriptions', {method: 'DELETE', credentials: 'same-origin', "
+                         "headers: {'Content-Type': 'application/json'}, body: JSON.stringify({endpoint: e})})"
+                         ".then(r => r.status)", device.endpoint)
+    assert gone in (200, 204)
+
+
 def test_forgot_password_sends_a_one_time_link_that_sets_a_new_password(app_server, browser, notify_standins):
     import httpx
 

@@ -520,7 +520,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(env):
 
 def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
     """Messages waiting for Telegram's rate limit are not yet `sending`: a worker killed then leaves
-    them to another worker; only a request actually under way may be in doubt (at most one here)."""
+    them to another worker; only requests actually under way may be in doubt (at one a second, one or
+    two on a loaded machine; before, all 8 the worker had started were, and none of them was sent)."""
     import subprocess
     import sys
 
@@ -535,9 +536,9 @@ def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
         assert outbox.flush_due(s, now=utcnow() + timedelta(seconds=6)) == n
         s.commit()
     url = env.engine.url.render_as_string(hide_password=False)
-    # 2 messages/s: the doomed worker's 8 concurrent sends spend their time waiting on the pace.
+    # 1 message/s: the doomed worker's 8 concurrent sends spend their time waiting on the pace.
     proc = subprocess.Popen([sys.executable, "-m", "tests.notify_worker_proc", url, env.bot_url, BOT_TOKEN,
-                             "doomed", "2"], stdout=subprocess.PIPE, text=True)
+                             "doomed", "1"], stdout=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: len(env.bot.sent) >= 3, timeout=60, what="the first worker's first messages")
         proc.kill()
@@ -548,7 +549,7 @@ def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
     assert len(env.bot.sent) < n, "the worker finished before it was killed; the test proves nothing"
     with Session(env.engine) as s:
         in_doubt = [m for m in s.exec(select(NotifyMessage)) if m.state == "sending"]
-        assert len(in_doubt) <= 1, [m.state for m in s.exec(select(NotifyMessage))]
+        assert len(in_doubt) <= 2, [m.state for m in s.exec(select(NotifyMessage))]
         s.exec(update(NotifyMessage).where(NotifyMessage.state.in_(("claimed", "sending")))
                .values(next_at=utcnow()))
         s.commit()
@@ -556,8 +557,8 @@ def test_a_worker_killed_while_pacing_telegram_leaves_nothing_in_doubt(env):
     per_chat = {9100 + i: len(env.bot.messages_to(9100 + i)) for i in range(n)}
     assert max(per_chat.values()) == 1, per_chat
     final = messages(env.engine)
-    assert sum(1 for m in final if m.state == "unknown") <= 1
-    assert sum(per_chat.values()) >= n - 1  # everyone but at most the one request in doubt
+    assert sum(1 for m in final if m.state == "unknown") <= 2
+    assert sum(per_chat.values()) >= n - 2  # everyone but the requests in doubt
 
 
 def delay_changes(engine) -> list:
