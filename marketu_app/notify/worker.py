@@ -2,7 +2,8 @@
 
 The leader (a database lease) reads the change log, decides, collapses bursts into queued
 messages and runs Telegram (its rate limits are per bot, so one process sends and polls).
-Every worker sends queued email and Web Push messages it claims from the outbox. Idle, each
+Every worker sends queued email and Web Push messages it claims from the outbox, in a sending
+task of its own (`send_loop`), so sends go on while the leader reads and collapses a burst. Idle, each
 pass is a handful of small queries a second, however many customers there are.
 """
 
@@ -144,6 +145,28 @@ def _apply_updates(engine: Engine, updates: list[dict]) -> list[tuple[int, str]]
     return replies
 
 
+async def send_loop(engine: Engine, owner: str, tg: telegram.TelegramClient | None, leading: dict,
+                    queued: asyncio.Event) -> None:
+    """Sends what is due, beside the leader's reading and collapsing (which would otherwise hold the
+    sends back during a burst): email and Web Push in every worker, Telegram in the leader's.
+    Woken when this worker queued messages, else every TICK_SECONDS."""
+    while True:
+        queued.clear()
+        try:
+            channels = ("email", "push", "telegram") if leading["now"] else ("email", "push")
+            if await send_claimed(engine, owner, channels, tg) > 0:
+                continue
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("notify: sending pass failed")
+            await asyncio.sleep(1)
+        try:
+            await asyncio.wait_for(queued.wait(), TICK_SECONDS)
+        except TimeoutError:
+            pass
+
+
 async def notify_loop(stop_event: asyncio.Event | None = None) -> None:
     """Lifespan task: every worker sends email and Web Push; the leader does the rest."""
     settings = get_settings()
@@ -157,10 +180,14 @@ async def notify_loop(stop_event: asyncio.Event | None = None) -> None:
     tg = telegram.TelegramClient(settings.telegram_api_url, settings.telegram_bot_token) \
         if settings.telegram_enabled else None
     leading = False
+    state = {"now": False}
+    queued = asyncio.Event()
+    sender = asyncio.create_task(send_loop(engine, owner, tg, state, queued))
     try:
         while not (stop_event and stop_event.is_set()):
             try:
                 leading = await asyncio.to_thread(lease.hold, engine, LEASE_NAME, owner, LEASE_SECONDS)
+                state["now"] = leading
                 if leading and listener is None:
                     listener = asyncio.create_task(signal.listen(engine, wake))
                 if leading and tg and not settings.telegram_webhook_secret and poller is None:
@@ -177,10 +204,9 @@ async def notify_loop(stop_event: asyncio.Event | None = None) -> None:
                     if leading:
                         while await asyncio.to_thread(ingest_new, engine) >= 500:
                             pass
-                        busy |= await asyncio.to_thread(flush, engine) > 0
-                    channels = ("email", "push", "telegram") if leading else ("email", "push")
-                    busy |= await send_claimed(engine, owner, channels, tg) > 0
+                        busy = await asyncio.to_thread(flush, engine) > 0
                     if busy:
+                        queued.set()  # the sender takes them at once
                         continue
                     timeout = TICK_SECONDS
                     if leading:
@@ -198,7 +224,7 @@ async def notify_loop(stop_event: asyncio.Event | None = None) -> None:
                 await asyncio.sleep(1)
     finally:
         signal.unsubscribe_local(wake)
-        for task in (listener, poller):
+        for task in (listener, poller, sender):
             if task:
                 task.cancel()
         if tg:
