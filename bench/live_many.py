@@ -258,9 +258,10 @@ PARTS = [
     ("Redis", ("redis",)),
 ]
 # Innermost frames of a thread that waits (an idle pool thread, a lock, the event loop's select, a
-# database or Redis answer): not CPU, left out.
+# database or Redis answer; PushBatch.page as the innermost frame is a tab waiting for the page another
+# tab computes): not CPU, left out.
 IDLE_LEAVES = ("", "_worker", "Condition.wait", "Event.wait", "Queue.get", "EpollSelector.select",
-               "Connection.wait", "lock.acquire", "time.sleep", "Popen.poll")
+               "Connection.wait", "lock.acquire", "time.sleep", "Popen.poll", "PushBatch.page")
 
 
 def summarize_profile(prefix: str) -> str:

@@ -155,15 +155,21 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
         return bool(stop_event and stop_event.is_set())
 
     members = await asyncio.to_thread(lease.heartbeat, engine, MEMBERS, owner, LEASE_SECONDS)
+    nudges = [asyncio.Event() for _ in range(partitions)]  # the members changed: look again at once
 
     async def membership() -> None:
         nonlocal members
         while not stopped():
             await asyncio.sleep(LEASE_SECONDS / 3)
             try:
-                members = await asyncio.to_thread(lease.heartbeat, engine, MEMBERS, owner, LEASE_SECONDS)
+                now = await asyncio.to_thread(lease.heartbeat, engine, MEMBERS, owner, LEASE_SECONDS)
             except Exception:
                 log.exception("live watcher: heartbeat failed")
+                continue
+            if now != members:
+                members = now
+                for nudge in nudges:
+                    nudge.set()
 
     def name_of(k: int) -> str:
         return LEASE_NAME if partitions == 1 else f"{LEASE_NAME}/{k}"
@@ -181,6 +187,7 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
     async def turn(k: int) -> None:
         """Leads partition k for a while if it is ours (or orphaned), hands it over if not."""
         nonlocal listener
+        nudges[k].clear()
         mine = _assigned(members, k) == owner
         if k in leading and not mine:  # another live worker's share now: hand it over
             await asyncio.to_thread(lease.release, engine, name_of(k), owner)
@@ -201,7 +208,12 @@ async def watch_changes(app, stop_event: asyncio.Event | None = None, *, owner: 
         if not leading and listener is not None:
             listener.cancel()
             listener = None
-        await asyncio.sleep(POLL_SECONDS if mine else LEASE_SECONDS / 3)
+        # Ours but still held by its last worker: look again soon. Not ours: only an orphan to look for,
+        # or a change of members (a nudge).
+        try:
+            await asyncio.wait_for(nudges[k].wait(), POLL_SECONDS if mine else LEASE_SECONDS)
+        except TimeoutError:
+            pass
 
     heart = asyncio.create_task(membership())
     try:
