@@ -1,6 +1,7 @@
 """Reflex configuration. Every setting can be overridden as REFLEX_<FIELD> (e.g. REFLEX_DB_URL)."""
 
 import reflex as rx
+from reflex.constants import StateManagerMode
 from reflex_base.constants.installer import PackageJson
 
 from marketu_app import first_paint, stable_build
@@ -57,6 +58,11 @@ config = rx.Config(
         first_paint.FirstPaint(),  # a slow line paints the page before its scripts arrive
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    # Without Redis there is one worker, and its tabs' states live in its memory. Reflex's default there, the
+    # disk manager, checks and reads a file per state ON THE EVENT LOOP for every new tab and pickles every
+    # changed state; nothing needs that copy: a tab's states come from the database at its page load (a tab
+    # of a restarted backend reconnects and loads again, tests/e2e/test_restart.py). With Redis: Redis.
+    **({} if _settings.redis_url else {"state_manager_mode": StateManagerMode.MEMORY}),
     # Brotli first (about 15 % smaller than gzip on the JS), gzip for clients without it.
     frontend_compression_formats=["brotli", "gzip"],
 )

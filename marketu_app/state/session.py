@@ -9,7 +9,6 @@ it a Cookie header with the token's hash instead of the token, and the session i
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from marketu_app.db.models import Customer
 from marketu_app.live.messages import toast_text
 from marketu_app.live.tabs import remember_tab
 from marketu_app.state.base import LocaleState
+from marketu_app.state.offloop import run_blocking
 from marketu_app.web.cookies import marker_from, session_hash_from
 
 
@@ -122,7 +122,7 @@ class SessionGuard(Middleware):
         owner = session_hash_from(root.router.headers.cookie)
         if owner and event.name.rsplit(".", 1)[-1] in ("hydrate", "hydrate_and_load"):
             # The full state goes out with this event: the session must still be live, not just present.
-            if not await asyncio.to_thread(_is_live, owner):
+            if not await run_blocking(_is_live, owner):  # in the page-work threads, as the page load's own
                 owner = "ended:" + owner
         family = _family(root)
         if not family:
@@ -130,7 +130,9 @@ class SessionGuard(Middleware):
         owners = family[0]._owners
         stale = [st for st in family if owners.get(st.get_full_name()) != owner]
         if stale:
-            for st in stale:
+            # A tab's first event finds no owners: its states are fresh defaults (nothing changes one before
+            # this guard has run), so there is nothing to drop; only later events reset.
+            for st in stale if owners else ():
                 st.reset()
             family[0]._owners = {**owners, **{st.get_full_name(): owner for st in family}}
         return None

@@ -7,21 +7,29 @@ import asyncio
 import reflex as rx
 
 from marketu_app.domain.statuses import CATALOGUE, DELIVERY_METHOD_LABELS
+from marketu_app.i18n.texts import LOCALES
 from marketu_app.state.session import SessionState
+
+
+def _status_rows(lang: str) -> list[dict[str, str]]:
+    return [{"code": s.code.value, "label": s.label_in(lang), "description": s.description_in(lang), "color": s.color}
+            for s in CATALOGUE.values()]
+
+
+# The same for every tab: built once per language, not at every tab's hydrate (every tab has this state).
+STATUS_ROWS = {lang: _status_rows(lang) for lang in LOCALES}
+DELIVERY_ROWS = {lang: [{"code": m.value, "label": labels[lang]} for m, labels in DELIVERY_METHOD_LABELS.items()]
+                 for lang in LOCALES}
 
 
 class StatusesState(SessionState):
     @rx.var
     def status_rows(self) -> list[dict[str, str]]:
-        return [
-            {"code": s.code.value, "label": s.label_in(self.lang), "description": s.description_in(self.lang),
-             "color": s.color}
-            for s in CATALOGUE.values()
-        ]
+        return STATUS_ROWS[self.lang]
 
     @rx.var
     def delivery_rows(self) -> list[dict[str, str]]:
-        return [{"code": m.value, "label": labels[self.lang]} for m, labels in DELIVERY_METHOD_LABELS.items()]
+        return DELIVERY_ROWS[self.lang]
 
     @rx.event
     async def on_load(self):
