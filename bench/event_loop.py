@@ -24,7 +24,9 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 from _common import (  # noqa: E402
+    DOCS,
     POSTGRES_URL,
     ROOT,
     RunningApp,
@@ -173,7 +176,22 @@ async def probe_for(tab: EventTab, locale_event: str, seconds: float, every: flo
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of process `pid` (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each thread of process `pid`, by thread id (py-spy's --threads names them)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out[int(task.name)] = cpu_seconds_of(task / "stat")
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def cpu_seconds_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -251,8 +269,11 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
 
         async def one_sign_in(email: str) -> None:
             t = time.perf_counter()
-            ok = await (sign_in_http(http, base, email) if http_mode else
-                        sign_in_event(base, ns, auth_json, template, email, login_event, a.timeout))
+            try:
+                ok = await (sign_in_http(http, base, email) if http_mode else
+                            sign_in_event(base, ns, auth_json, template, email, login_event, a.timeout))
+            except httpx.HTTPError:  # a timeout: counted as failed
+                ok = False
             (sign_ins.append(time.perf_counter() - t) if ok else sign_in_fail.__setitem__(0, sign_in_fail[0] + 1))
 
         async def one_load(k: int) -> None:
@@ -282,10 +303,21 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
         for what, n, one in (("page_load", a.cost_samples, lambda k: one_load(10**5 + k)),
                              ("sign_in", max(1, a.cost_samples // 5),
                               lambda k: one_sign_in(f"bench-{k % len(tokens)}@example.kz"))):
-            cpu0, client0 = cpu_seconds(worker), time.process_time()
+            spy = start_profile(worker, f"{a.profile}.{what}", 600) if a.profile else None
+            if spy:
+                await asyncio.sleep(1.0)  # py-spy attaches
+            cpu0, client0, threads0 = cpu_seconds(worker), time.process_time(), thread_cpu(worker)
             for k in range(n):
                 await one(k)
+            if spy:
+                spy.send_signal(signal.SIGINT)  # py-spy writes what it has and ends
+                await asyncio.to_thread(spy.wait)
             costs[what] = ((cpu_seconds(worker) - cpu0) / n, (time.process_time() - client0) / n)
+            if a.profile:  # per thread, to read with the profile's thread ids
+                threads1 = thread_cpu(worker)
+                Path(f"{a.profile}.{what}.threads.json").write_text(json.dumps(
+                    {tid: round((cpu - threads0.get(tid, 0.0)) / n * 1000, 2) for tid, cpu in threads1.items()
+                     if cpu > threads0.get(tid, 0.0)}))
             log(f"one {what.replace('_', ' ')}: worker CPU {1000 * costs[what][0]:.1f} ms, "
                 f"this client's CPU {1000 * costs[what][1]:.1f} ms (mean of {n}, one at a time)")
         loads.clear()
@@ -390,7 +422,11 @@ def report(out: dict, cmd: str, load: str, commit: str) -> str:
         f"| idle | {ms(out['idle'])} | {out['idle_lost']} | | | | |\n"
         f"| under load ({goal}: p95 <= 100, max <= 300) | {ms(out['loaded'])} | {out['lost']} "
         f"| {len(out['sign_ins'])} ({out['sign_in_failures']}) | {ms(out['sign_ins'])} "
-        f"| {len(out['loads'])} ({out['load_failures']}) | {ms(out['loads'])} |\n")
+        f"| {len(out['loads'])} ({out['load_failures']}) | {ms(out['loads'])} |\n\n"
+        f"CPU of the worker process (all its threads, from /proc), one at a time before the load: "
+        f"{out['load_cpu_ms']:.0f} ms per page load, {out['sign_in_cpu_ms']:.0f} ms per sign-in (the benchmark "
+        f"client: {out['load_client_cpu_ms']:.0f} ms per page load). While loaded ({out['wall']:.0f} s until the "
+        f"last load ended): worker {out['worker_cpu']:.1f} s, client {out['client_cpu']:.1f} s.\n")
 
 
 def main() -> None:
@@ -409,18 +445,39 @@ def main() -> None:
     started = load()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()  # the app's sources are copied at the start
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "marketu_app", "rxconfig.py"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
     out = run(a)
     summary = {k: v for k, v in out.items() if not isinstance(v, list)}
     print(json.dumps(summary, indent=1))
     cmd = "python bench/event_loop.py " + " ".join(x for x in sys.argv[1:] if x != "--write-docs")
-    text_ = report(out, cmd.strip(), started, f"commit {commit} (plus the working tree)")
+    label = f"commit {commit}" + (" with uncommitted changes to the app" if dirty else "")
+    text_ = report(out, cmd.strip(), started, label)
     print(text_)
     if a.write_docs:
-        write_section(SECTION, intro(machine()) + text_)
+        write_latest(f"{LATEST}\n\n{machine(browser=False)}\n" + text_.split("\n", 2)[2])
 
 
-def intro(machine_text: str) -> str:
-    return (f"{SECTION}\n\n" + __doc__.split("\n\n", 2)[2].strip() + "\n\n" + machine_text + "\n")
+LATEST = "### Latest run (written by `bench/event_loop.py --write-docs`)"
+
+
+def write_latest(body: str) -> None:
+    """Replaces (or adds) the LATEST subsection of SECTION; the section's other runs and prose stay."""
+    old = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    section = re.search(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", old, re.S | re.M)
+    if section is None:
+        intro = f"{SECTION}\n\n" + __doc__.split("\n\n", 2)[2].strip() + "\n\n"
+        write_section(SECTION, intro + body)
+        return
+    text_ = section.group(0)
+    latest = re.compile(rf"^{re.escape(LATEST)}\n.*?(?=^### |\Z)", re.S | re.M)
+    if latest.search(text_):
+        text_ = latest.sub(lambda _: body.rstrip() + "\n\n", text_)
+    else:
+        first_run = re.search(r"^### ", text_, re.M)
+        at = first_run.start() if first_run else len(text_)
+        text_ = text_[:at].rstrip() + "\n\n" + body.rstrip() + "\n\n" + text_[at:]
+    DOCS.write_text(old[:section.start()] + text_.rstrip() + "\n\n" + old[section.end():].lstrip())
 
 
 if __name__ == "__main__":
