@@ -325,7 +325,7 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
         load_fail[0] = sign_in_fail[0] = 0
 
         loaded, lost = [], []
-        spy = start_profile(worker, a.profile, a.seconds + 15) if a.profile else None
+        spy = start_profile(worker, a.profile, 3600) if a.profile else None  # ended with the load, below
         cpu0, client0 = cpu_seconds(worker), time.process_time()
         t0 = time.perf_counter()
         await asyncio.gather(
@@ -337,6 +337,7 @@ async def scenario(base: str, db_url: str, a, ns: str, auth: dict, template: str
         wall = time.perf_counter() - t0
         worker_cpu, client_cpu = cpu_seconds(worker) - cpu0, time.process_time() - client0
     if spy:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it has and ends
         await asyncio.to_thread(spy.wait)
         log(f"profile of the worker (pid {worker}) in {a.profile}")
     log(f"CPU while loaded ({wall:.1f} s): worker {worker_cpu:.1f} s, this client {client_cpu:.1f} s")
