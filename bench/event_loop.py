@@ -456,7 +456,7 @@ def main() -> None:
     text_ = report(out, cmd.strip(), started, label)
     print(text_)
     if a.write_docs:
-        write_latest(f"{LATEST}\n\n{machine(browser=False)}\n" + text_.split("\n", 2)[2])
+        write_latest(f"{LATEST}\n\nApp: {label}. {machine(browser=False)}\n" + text_.split("\n", 2)[2])
 
 
 LATEST = "### Latest run (written by `bench/event_loop.py --write-docs`)"
