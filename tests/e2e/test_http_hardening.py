@@ -9,11 +9,17 @@ import httpx
 import pytest
 import websocket
 
-from tests.e2e.conftest import DESKTOP, PHONE, new_context, sign_in, wait_for_cards
+from tests.e2e.conftest import DESKTOP, PHONE, demo_copy, new_context, sign_in, wait_for_cards
 
 # Each page and what shows that it works (a signed-in customer is sent on from /login).
 PAGES = [("/parcel/P-240101", ".order-card"), ("/password", "#current_password"), ("/statuses", "main h1"),
          ("/login", ".parcel-card"), ("/", ".parcel-card")]
+
+
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy)."""
+    return demo_copy(db_url, __name__)
 VIOLATIONS = """window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation',
   e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
@@ -34,20 +40,20 @@ def test_every_response_carries_the_security_headers(app_server):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_pages_work_under_the_policy_with_no_violation(app_server, browser, viewport):
+def test_the_pages_work_under_the_policy_with_no_violation(app_server, browser, viewport, demo):
     ctx = new_context(browser, viewport)
     ctx.add_init_script(VIOLATIONS)
     page = ctx.new_page()
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     for path, sign in PAGES:
-        page.goto(app_server.url + path)
+        page.goto(app_server.url + path.replace("P-240101", demo["P-240101"]))
         page.wait_for_selector(sign, timeout=30_000)
         # (No wait_for_function here: Playwright evaluates its predicate with eval, which the policy forbids.)
         assert page.evaluate("window.__cspViolations") == [], path
-    page.goto(app_server.url + "/parcel/P-240101")
+    page.goto(app_server.url + f"/parcel/{demo['P-240101']}")
     page.wait_for_selector(".order-card")
     page.get_by_role("button", name="История").first.click()
     assert page.evaluate("window.__cspViolations") == []
@@ -106,11 +112,11 @@ def test_a_websocket_from_another_site_is_refused(app_server):
     own.close()
 
 
-def test_unknown_events_log_no_secret_and_little_at_all(app_server, browser):
+def test_unknown_events_log_no_secret_and_little_at_all(app_server, browser, demo):
     """An attacker's socket sends 2,000 events with an unknown handler, its handshake carrying a cookie."""
     ctx = new_context(browser)
     page = ctx.new_page()
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     token = next(c["value"] for c in ctx.cookies() if c["name"] == "marketu_session")
     ctx.close()

@@ -1,18 +1,25 @@
-"""A customer never sees another's data: not on the page, not in the state sent to the browser."""
+"""A customer never sees another's data: not on the page, not in the state sent to the browser.
+On this module's own copy of the two demo customers (conftest.demo_copy)."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from marketu_app.db.engine import make_engine
 from marketu_app.db.models import EmsTrack, Parcel
-from tests.e2e.conftest import SECOND_PASSWORD, SECOND_PHONE, sign_in, wait_for_cards
+from tests.e2e.conftest import demo_copy, sign_in, wait_for_cards
 
-# What the second demo customer has: parcel and order numbers, titles, city, track.
-SECOND_SECRETS = ["P-250201", "P-250202", "M-250201-1", "M-250202-1", "Робот-пылесос", "Куртка демисезонная",
-                  "Павлодар", "EE600000", "Данияр"]
-FIRST_SECRETS = ["P-240101", "Li-Ning", "Караганда", "Айгерим"]
+
+@pytest.fixture(scope="module")
+def demo(db_url):
+    d = demo_copy(db_url, __name__)
+    # What the second customer has: parcel and order numbers, titles, city, track; and what the first has.
+    d.second_secrets = [d["P-250201"], d["P-250202"], d["M-250201-1"], d["M-250202-1"], "Робот-пылесос",
+                        "Куртка демисезонная", "Павлодар", d["EE600000174KZ"][:8], "Данияр"]
+    d.first_secrets = [d["P-240101"], "Li-Ning", "Караганда", "Айгерим"]
+    return d
 
 
 def _record_frames(page) -> list[str]:
@@ -25,11 +32,11 @@ def _main_text(page) -> str:
     return page.locator("main").inner_text()
 
 
-def test_foreign_parcel_reads_exactly_like_a_missing_one(app_server, page):
+def test_foreign_parcel_reads_exactly_like_a_missing_one(app_server, page, demo):
     frames = _record_frames(page)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
-    page.goto(app_server.url + "/parcel/P-250201")
+    page.goto(app_server.url + f"/parcel/{demo['P-250201']}")
     page.wait_for_selector(".not-found")
     foreign = _main_text(page)
     page.goto(app_server.url + "/parcel/P-999999")
@@ -37,25 +44,26 @@ def test_foreign_parcel_reads_exactly_like_a_missing_one(app_server, page):
     assert _main_text(page) == foreign
     page.goto(app_server.url + "/")
     wait_for_cards(page)
-    for number in ("P-250201", "M-250202-1", "Робот", "EE600000"):
+    typed = (demo["P-250201"], demo["M-250202-1"], "Робот", demo["EE600000174KZ"][:8])
+    for number in typed:
         page.get_by_role("searchbox").fill(number)
         page.get_by_text("Ничего не найдено").wait_for()  # that answer's frames have arrived
     seen = "\n".join(frames) + page.content()
-    leaked = [s for s in SECOND_SECRETS if s in seen and s not in ("P-250201", "M-250202-1", "Робот", "EE600000")]
+    leaked = [s for s in demo.second_secrets if s in seen and s not in typed]
     assert leaked == []
     # The searched-for strings appear only as the customer's own input, never as data.
     assert "Робот-пылесос" not in seen and "Павлодар" not in seen
 
 
-def test_second_customer_sees_only_their_parcels(app_server, page):
+def test_second_customer_sees_only_their_parcels(app_server, page, demo):
     frames = _record_frames(page)
-    sign_in(page, app_server.url, SECOND_PHONE, SECOND_PASSWORD)
+    sign_in(page, app_server.url, demo.second_phone, demo.second_password)
     wait_for_cards(page)
-    assert sorted(page.locator(".parcel-number").all_inner_texts()) == ["P-250201", "P-250202"]
-    page.goto(app_server.url + "/parcel/P-240101")
+    assert sorted(page.locator(".parcel-number").all_inner_texts()) == [demo["P-250201"], demo["P-250202"]]
+    page.goto(app_server.url + f"/parcel/{demo['P-240101']}")
     page.wait_for_selector(".not-found")
     seen = "\n".join(frames) + page.content()
-    assert [s for s in FIRST_SECRETS if s in seen] == ["P-240101"] and seen.count("Li-Ning") == 0
+    assert [s for s in demo.first_secrets if s in seen] == [demo["P-240101"]] and seen.count("Li-Ning") == 0
 
 
 def _refresh_requested_at(db_url: str, parcel_number: str):
@@ -69,7 +77,7 @@ def _refresh_requested_at(db_url: str, parcel_number: str):
         engine.dispose()
 
 
-def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_server, db_url, page):
+def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_server, db_url, page, demo):
     """The page's first `toggle_history` and `refresh_tracking` are rewritten on the wire to name the
     other customer's order and parcel; the same clicks sent again untouched show when those are through."""
     sent: list[str] = []
@@ -81,27 +89,27 @@ def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_se
         def to_server(message):
             if isinstance(message, str) and "toggle_history" in message and not crafted["toggle_history"]:
                 crafted["toggle_history"] += 1
-                message = message.replace("M-240101-1", "M-250201-1")
+                message = message.replace(demo["M-240101-1"], demo["M-250201-1"])
             if isinstance(message, str) and "refresh_tracking" in message and not crafted["refresh_tracking"]:
                 crafted["refresh_tracking"] += 1
-                message = message.replace("/parcel/P-240101", "/parcel/P-250202")
+                message = message.replace(f"/parcel/{demo['P-240101']}", f"/parcel/{demo['P-250202']}")
             sent.append(message if isinstance(message, str) else "")
             server.send(message)
 
         ws.on_message(to_server)
         server.on_message(lambda message: ws.send(message))
 
-    foreign_before = _refresh_requested_at(db_url, "P-250202")
+    foreign_before = _refresh_requested_at(db_url, demo["P-250202"])
     page.route_web_socket("**/_event/**", tamper)
     frames = _record_frames(page)
-    sign_in(page, app_server.url, path="/parcel/P-240101")
-    page.wait_for_url("**/parcel/P-240101")
+    sign_in(page, app_server.url, demo.phone, demo.password, path=f"/parcel/{demo['P-240101']}")
+    page.wait_for_url(f"**/parcel/{demo['P-240101']}")
     card = page.locator(".order-card").filter(has_text="Li-Ning")
     card.wait_for()
     card.get_by_role("button", name="История").click()  # crafted: the foreign order
     card.get_by_role("button", name="История").click()  # the customer's own, handled after it
     expect(card.get_by_role("button", name="Скрыть историю")).to_be_visible()  # opened once: by the second
-    assert any("M-250201-1" in m for m in sent)  # the crafted event did go out
+    assert any(demo["M-250201-1"] in m for m in sent)  # the crafted event did go out
     refresh = page.get_by_role("button", name="Обновить")
     too_soon = page.get_by_text("Можно обновлять раз в минуту")
     refresh.click()  # crafted: the foreign parcel
@@ -113,8 +121,8 @@ def test_crafted_websocket_events_with_foreign_numbers_do_nothing_visible(app_se
         except AssertionError:
             continue
     expect(too_soon).to_be_visible()
-    assert any("/parcel/P-250202" in m for m in sent)
-    assert _refresh_requested_at(db_url, "P-250202") == foreign_before  # the foreign track was not touched
+    assert any(f"/parcel/{demo['P-250202']}" in m for m in sent)
+    assert _refresh_requested_at(db_url, demo["P-250202"]) == foreign_before  # the foreign track was not touched
     seen = "\n".join(frames) + page.content()
     # Only the numbers the attacker typed come back (as their own router data), never the data behind them.
-    assert not [s for s in SECOND_SECRETS if s in seen and s not in ("M-250201-1", "P-250202")]
+    assert not [s for s in demo.second_secrets if s in seen and s not in (demo["M-250201-1"], demo["P-250202"])]

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import (
     DESKTOP,
     PHONE,
-    SECOND_PASSWORD,
-    SECOND_PHONE,
+    demo_copy,
     new_context,
     no_horizontal_scroll,
     sign_in,
@@ -23,14 +22,20 @@ from tests.e2e.test_pwa import first_page, persistent, wait_for_worker  # noqa: 
 from tests.notify_standins import wait_for
 
 
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy)."""
+    return demo_copy(db_url, __name__)
+
+
 @pytest.mark.parametrize("viewport,chat", [(DESKTOP, 880001), (PHONE, 880002)], ids=["desktop", "phone"])
-def test_link_telegram_choose_kinds_quiet_hours_and_see_the_messages(app_server, browser, notify_standins,
+def test_link_telegram_choose_kinds_quiet_hours_and_see_the_messages(app_server, browser, notify_standins, demo,
                                                                       viewport, chat):
     bot = notify_standins.bot
     ctx = new_context(browser, viewport)
     page = ctx.new_page()
     try:
-        sign_in(page, app_server.url, SECOND_PHONE, SECOND_PASSWORD, path="/notifications")
+        sign_in(page, app_server.url, demo.second_phone, demo.second_password, path="/notifications")
         page.wait_for_url(re.compile(r"/notifications/?$"))
         telegram = page.locator(".nf-channel-telegram")
         expect(telegram.locator(".nf-state")).to_have_text("не привязан", timeout=20_000)
@@ -69,7 +74,7 @@ def test_link_telegram_choose_kinds_quiet_hours_and_see_the_messages(app_server,
         # A status from the back office reaches the linked chat and the page's history.
         before = len(bot.messages_to(chat))
         if viewport is DESKTOP:
-            post_status(app_server.url, "M-250201-1", "at_almaty_warehouse")
+            post_status(app_server.url, demo["M-250201-1"], "at_almaty_warehouse")
             wait_for(lambda: len(bot.messages_to(chat)) > before, timeout=30, what="the Telegram message")
             assert bot.messages_to(chat)[-1].startswith("1 заказ прибыл на склад в Алматы: «Робот-пылесос")
             page.reload()

@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     DESKTOP,
     OPERATOR_TOKEN,
     PHONE,
+    demo_copy,
     new_context,
     no_horizontal_scroll,
     sign_in,
@@ -66,13 +67,15 @@ def titles_customer(app_server):
     return phone, password
 
 
-def _signed_in(browser, app_server, viewport: dict, who: tuple[str, str] | None = None, path: str = "/",
-               **kw) -> Page:
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy)."""
+    return demo_copy(db_url, __name__)
+
+
+def _signed_in(browser, app_server, viewport: dict, who: tuple[str, str], path: str = "/", **kw) -> Page:
     page = new_context(browser, viewport, **kw).new_page()
-    if who is None:
-        sign_in(page, app_server.url, path=path)
-    else:
-        sign_in(page, app_server.url, who[0], who[1], path=path)
+    sign_in(page, app_server.url, who[0], who[1], path=path)
     return page
 
 
@@ -164,8 +167,8 @@ def test_expired_session_shows_only_the_session_message_and_the_way_to_sign_in(b
 
 # Items 6 and 9 ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("width", ["desktop", "phone-390"])
-def test_statuses_page_keeps_the_account_menu_for_a_signed_in_customer(browser, app_server, width):
-    page = _signed_in(browser, app_server, VIEWPORTS[width])
+def test_statuses_page_keeps_the_account_menu_for_a_signed_in_customer(browser, app_server, width, demo):
+    page = _signed_in(browser, app_server, VIEWPORTS[width], (demo.phone, demo.password))
     wait_for_cards(page)
     page.goto(app_server.url + "/statuses")
     page.wait_for_selector("tbody tr")
@@ -194,8 +197,8 @@ ACCOUNT = {"Русский": ("Пароль", "Выйти"), "Қазақша": (
 
 
 @pytest.mark.parametrize("language", list(BAR))
-def test_phone_bottom_bar_has_the_main_places_and_fits_at_360(browser, app_server, language):
-    page = _signed_in(browser, app_server, PHONE_360)
+def test_phone_bottom_bar_has_the_main_places_and_fits_at_360(browser, app_server, language, demo):
+    page = _signed_in(browser, app_server, PHONE_360, (demo.phone, demo.password))
     wait_for_cards(page)
     _choose_language(page, language)
     bar = page.locator("nav.bottom-nav")
@@ -225,8 +228,8 @@ def test_phone_bottom_bar_has_the_main_places_and_fits_at_360(browser, app_serve
 
 # Item 10 ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("width", list(VIEWPORTS))
-def test_search_hint_fits_and_the_full_list_is_visible_help(browser, app_server, width):
-    page = _signed_in(browser, app_server, VIEWPORTS[width])
+def test_search_hint_fits_and_the_full_list_is_visible_help(browser, app_server, width, demo):
+    page = _signed_in(browser, app_server, VIEWPORTS[width], (demo.phone, demo.password))
     wait_for_cards(page)
     search = page.locator("input[type=search]")
     spare = search.evaluate("""(el) => { const s = getComputedStyle(el);
@@ -255,8 +258,8 @@ def _split_numbers(page: Page) -> list[str]:
     return [m.group(0) for t in texts for m in NUMBER_THEN_WORD.finditer(t)]
 
 
-def test_numbers_stay_with_their_words_in_every_language(browser, app_server):
-    page = _signed_in(browser, app_server, PHONE_360)
+def test_numbers_stay_with_their_words_in_every_language(browser, app_server, demo):
+    page = _signed_in(browser, app_server, PHONE_360, (demo.phone, demo.password))
     wait_for_cards(page)
     for language, orders in (("Русский", "заказ"), ("Қазақша", "тапсырыс"), ("English", "order")):
         _choose_language(page, language)
@@ -264,28 +267,29 @@ def test_numbers_stay_with_their_words_in_every_language(browser, app_server):
         metas = page.locator(".pc-meta").all_text_contents()
         assert all("\u00a0" + orders in t for t in metas), metas[:3]
         assert _split_numbers(page) == [], f"{language}: a line may break between a number and its word"
-    page.goto(app_server.url + "/parcel/P-240101")
+    page.goto(app_server.url + f"/parcel/{demo['P-240101']}")
     page.wait_for_selector(".order-card")
     assert _split_numbers(page) == []
     page.context.close()
 
 
 # Item 14 ---------------------------------------------------------------------------------------------------
-def test_page_language_is_the_customers_and_the_title_names_the_parcel(browser, app_server):
-    page = _signed_in(browser, app_server, DESKTOP, path="/parcel/P-240101")
+def test_page_language_is_the_customers_and_the_title_names_the_parcel(browser, app_server, demo):
+    number = demo["P-240101"]
+    page = _signed_in(browser, app_server, DESKTOP, (demo.phone, demo.password), path=f"/parcel/{number}")
     page.wait_for_selector(".order-card", timeout=30_000)
     # Opened directly: the prerendered shell (marketu_app/first_paint.py) hydrates without a mismatch.
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(app_server.url + "/parcel/P-240101")
+    page.goto(app_server.url + f"/parcel/{number}")
     page.wait_for_selector(".order-card", timeout=30_000)
     assert errors == []
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(page).to_have_title(re.compile(r"P-240101"))
+    expect(page).to_have_title(re.compile(re.escape(number)))
     _choose_language(page, "Қазақша")
     expect(page.locator("html")).to_have_attribute("lang", "kk")
-    expect(page).to_have_title(re.compile(r"Сәлемдеме P-240101"))
+    expect(page).to_have_title(re.compile("Сәлемдеме " + re.escape(number)))
     page.reload()
     page.wait_for_selector(".order-card")
     expect(page.locator("html")).to_have_attribute("lang", "kk")
@@ -299,8 +303,8 @@ def test_page_language_is_the_customers_and_the_title_names_the_parcel(browser, 
 
 # Item 15 ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("width", ["desktop", "phone-390"])
-def test_skip_link_is_the_first_tab_stop_and_goes_to_the_content(browser, app_server, width):
-    page = _signed_in(browser, app_server, VIEWPORTS[width])
+def test_skip_link_is_the_first_tab_stop_and_goes_to_the_content(browser, app_server, width, demo):
+    page = _signed_in(browser, app_server, VIEWPORTS[width], (demo.phone, demo.password))
     wait_for_cards(page)
     page.locator("body").focus()
     page.keyboard.press("Tab")

@@ -1,4 +1,5 @@
-"""The parcels and parcel pages as the demo customer sees them, on a desktop and on a phone."""
+"""The parcels and parcel pages as the demo customer sees them, on a desktop and on a phone: on this module's
+own copy of the demo data (conftest.demo_copy), except the README's screenshots, taken of the demo itself."""
 
 from __future__ import annotations
 
@@ -10,18 +11,23 @@ from sqlmodel import Session, create_engine, select
 
 from marketu_app.db.models import Customer, Order, Parcel
 from marketu_app.domain.statuses import CATALOGUE
-from tests.e2e.conftest import DESKTOP, PHONE, new_context, no_horizontal_scroll, sign_in, wait_for_cards
+from tests.e2e.conftest import DESKTOP, PHONE, demo_copy, new_context, no_horizontal_scroll, sign_in, wait_for_cards
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 RU_LABELS = {s.code.value: s.label["ru"] for s in CATALOGUE.values()}
 
 
 @pytest.fixture(scope="module")
-def demo_orders(db_url):
-    """The demo customer's parcels and orders, read from the app's own database."""
+def demo(db_url):
+    return demo_copy(db_url, __name__)
+
+
+@pytest.fixture(scope="module")
+def demo_orders(db_url, demo):
+    """The demo customer's parcels and orders (this module's copy), read from the app's own database."""
     engine = create_engine(db_url)
     with Session(engine) as s:
-        customer = s.exec(select(Customer).where(Customer.external_id == "c-1001")).one()
+        customer = s.exec(select(Customer).where(Customer.external_id == demo.customer)).one()
         parcels = {p.id: p.number for p in s.exec(select(Parcel).where(Parcel.customer_id == customer.id))}
         orders = [(parcels[o.parcel_id], o.number, o.status)
                   for o in s.exec(select(Order).where(Order.customer_id == customer.id))]
@@ -30,31 +36,31 @@ def demo_orders(db_url):
 
 
 @pytest.fixture(params=["desktop", "phone"])
-def viewport_page(request, browser, app_server):
+def viewport_page(request, browser, app_server, demo):
     ctx = new_context(browser, DESKTOP if request.param == "desktop" else PHONE)
     page = ctx.new_page()
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     yield request.param, page
     ctx.close()
 
 
-def test_demo_parcels_appear_most_recent_first(viewport_page, demo_orders):
+def test_demo_parcels_appear_most_recent_first(viewport_page, demo_orders, demo):
     _, page = viewport_page
     numbers = page.locator(".parcel-card .parcel-number").all_inner_texts()
     assert sorted(numbers) == sorted(demo_orders[0].values())
-    assert "P-250201" not in page.content()  # the other customer's parcel
+    assert demo["P-250201"] not in page.content()  # the other customer's parcel
 
 
-def test_parcel_number_and_details_button_both_open_the_parcel(viewport_page, app_server):
+def test_parcel_number_and_details_button_both_open_the_parcel(viewport_page, app_server, demo):
     _, page = viewport_page
-    page.locator(".parcel-card").filter(has_text="P-240104").locator(".parcel-number").click()
-    page.wait_for_url("**/parcel/P-240104")
+    page.locator(".parcel-card").filter(has_text=demo["P-240104"]).locator(".parcel-number").click()
+    page.wait_for_url(f"**/parcel/{demo['P-240104']}")
     expect(page.locator(".order-card")).to_have_count(4)
     page.go_back()
     wait_for_cards(page)
-    page.locator(".parcel-card").filter(has_text="P-240103").get_by_role("link", name="Подробнее").click()
-    page.wait_for_url("**/parcel/P-240103")
+    page.locator(".parcel-card").filter(has_text=demo["P-240103"]).get_by_role("link", name="Подробнее").click()
+    page.wait_for_url(f"**/parcel/{demo['P-240103']}")
     expect(page.locator(".order-card")).to_have_count(3)
 
 
@@ -70,9 +76,9 @@ def test_every_order_shows_its_russian_status_label_exactly(viewport_page, app_s
         assert sorted(s.strip() for s in shown) == sorted(labels), parcel
 
 
-def test_history_opens_on_demand(viewport_page, app_server):
+def test_history_opens_on_demand(viewport_page, app_server, demo):
     _, page = viewport_page
-    page.goto(f"{app_server.url}/parcel/P-240101")
+    page.goto(f"{app_server.url}/parcel/{demo['P-240101']}")
     card = page.locator(".order-card").first
     card.wait_for()
     assert "Оплачен" not in card.inner_text().split("История")[-1]
@@ -81,7 +87,7 @@ def test_history_opens_on_demand(viewport_page, app_server):
     expect(card.get_by_role("button", name="Скрыть историю")).to_be_visible()
 
 
-def test_filters_and_search_narrow_the_list(viewport_page):
+def test_filters_and_search_narrow_the_list(viewport_page, demo):
     kind, page = viewport_page
     cards = page.locator(".parcel-card")
     expect(cards).to_have_count(8)
@@ -90,7 +96,7 @@ def test_filters_and_search_narrow_the_list(viewport_page):
     else:
         page.locator(".filters-mobile").get_by_role("combobox").select_option(label="Доставлены")
     expect(cards).to_have_count(2)  # P-240102 and P-240107
-    assert sorted(cards.locator(".parcel-number").all_inner_texts()) == ["P-240102", "P-240107"]
+    assert sorted(cards.locator(".parcel-number").all_inner_texts()) == [demo["P-240102"], demo["P-240107"]]
     if kind == "desktop":
         page.locator(".filters").get_by_role("radio", name="Все").click()
     else:
@@ -98,26 +104,26 @@ def test_filters_and_search_narrow_the_list(viewport_page):
     expect(cards).to_have_count(8)
     page.get_by_role("searchbox").fill("кроссовки")  # product titles, any case
     expect(cards).to_have_count(2)
-    page.get_by_role("searchbox").fill("M-240105-2")  # an order number
+    page.get_by_role("searchbox").fill(demo["M-240105-2"])  # an order number
     expect(cards).to_have_count(1)
-    page.get_by_role("searchbox").fill("EE471108151KZ")  # a track number
+    page.get_by_role("searchbox").fill(demo["EE471108151KZ"])  # a track number
     expect(cards).to_have_count(1)
     page.get_by_role("searchbox").fill("нет такого товара")
     expect(page.get_by_text("Ничего не найдено")).to_be_visible()
 
 
 @pytest.mark.parametrize("width", [360, 390, 1280])
-def test_no_page_scrolls_sideways(browser, app_server, width):
+def test_no_page_scrolls_sideways(browser, app_server, width, demo):
     ctx = new_context(browser, {"width": width, "height": 800})
     page = ctx.new_page()
     page.goto(app_server.url + "/statuses")
     page.wait_for_selector("tbody tr")
     assert no_horizontal_scroll(page), "statuses"
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     assert no_horizontal_scroll(page), "login"
     wait_for_cards(page)
     assert no_horizontal_scroll(page), "parcels"
-    for number in ("P-240101", "P-240102", "P-240104", "NO-SUCH"):
+    for number in (demo["P-240101"], demo["P-240102"], demo["P-240104"], "NO-SUCH"):
         page.goto(f"{app_server.url}/parcel/{number}")
         page.wait_for_selector(".order-card, .not-found")
         assert no_horizontal_scroll(page), number
@@ -144,23 +150,25 @@ A11Y_CHECK = """() => {
 }"""
 
 
-def test_accessibility_basics_on_every_page(browser, app_server):
+def test_accessibility_basics_on_every_page(browser, app_server, demo):
     ctx = new_context(browser)
     page = ctx.new_page()
     page.goto(app_server.url + "/statuses")
     page.wait_for_selector("tbody tr")
     assert page.evaluate(A11Y_CHECK) == []
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     assert page.evaluate(A11Y_CHECK) == []
     wait_for_cards(page)
     assert page.evaluate(A11Y_CHECK) == []
-    page.goto(app_server.url + "/parcel/P-240101")
+    page.goto(app_server.url + f"/parcel/{demo['P-240101']}")
     page.wait_for_selector(".order-card")
     assert page.evaluate(A11Y_CHECK) == []
     ctx.close()
 
 
 def test_screenshots_for_the_readme(browser, app_server):
+    """Of the demo customer itself (the README shows the demo's numbers); it only looks, and no module
+    changes the demo customers' data."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for kind, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         ctx = new_context(browser, viewport)

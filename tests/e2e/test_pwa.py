@@ -13,10 +13,25 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, sign_in, wait_for_cards, wait_until
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    demo_copy,
+    sign_in,
+    wait_for_cards,
+    wait_until,
+)
 
 SNAPSHOT_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('marketu:snap:'))"
 _ip_seq = iter(range(1, 10_000))
+
+
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy)."""
+    return demo_copy(db_url, __name__)
 
 
 @pytest.fixture
@@ -93,10 +108,10 @@ def test_service_worker_controls_the_page_after_a_reload(app_server, persistent)
     assert not [u for u in urls if re.match(r"^/(_event|_upload|api|ping|_health)(/|$)", u)]
 
 
-def test_offline_reload_shows_the_last_known_parcels_and_recovers(app_server, persistent):
+def test_offline_reload_shows_the_last_known_parcels_and_recovers(app_server, persistent, demo):
     ctx = persistent()
     page = first_page(ctx)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     numbers = page.locator("main .parcel-card .parcel-number").all_inner_texts()
     assert numbers
@@ -118,10 +133,10 @@ def test_offline_reload_shows_the_last_known_parcels_and_recovers(app_server, pe
     expect(page.locator("#marketu-snapshot")).to_have_count(0)
 
 
-def test_offline_parcel_page_from_its_snapshot(app_server, persistent):
+def test_offline_parcel_page_from_its_snapshot(app_server, persistent, demo):
     ctx = persistent()
     page = first_page(ctx)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     wait_for_worker(page)
     number = page.locator("main .parcel-card .parcel-number").first.inner_text()
@@ -137,10 +152,10 @@ def test_offline_parcel_page_from_its_snapshot(app_server, persistent):
     expect(page.locator("main h1")).to_contain_text(number, timeout=20_000)
 
 
-def test_sign_out_wipes_the_snapshot(app_server, persistent):
+def test_sign_out_wipes_the_snapshot(app_server, persistent, demo):
     ctx = persistent(DESKTOP)
     page = first_page(ctx)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     wait_until(page, f"{SNAPSHOT_KEYS}.length > 0", timeout=10_000)
     page.locator("header .account-menu summary").click()  # sign-out is in the account menu

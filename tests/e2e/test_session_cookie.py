@@ -7,28 +7,36 @@ import json
 import re
 import time
 
+import pytest
 import websocket
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, new_context, sign_in, wait_for_cards
-from tests.e2e.test_isolation import FIRST_SECRETS
+from tests.e2e.conftest import demo_copy, new_context, sign_in, wait_for_cards
 
 DEMO_NAME = "Айгерим"
 
 
-def test_sign_in_form_posts_without_scripts_and_the_password_never_reaches_a_url(app_server, browser):
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy)."""
+    return demo_copy(db_url, __name__)
+
+
+def test_sign_in_form_posts_without_scripts_and_the_password_never_reaches_a_url(app_server, browser, demo):
     """A slow phone submits before the scripts are ready: here they never load at all."""
     ctx = new_context(browser, java_script_enabled=False)
     page = ctx.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     page.goto(app_server.url + "/login?next=%2Fstatuses")
-    page.fill("#identifier", "8 701 123 45 67")
-    page.fill("#password", DEMO_PASSWORD)
+    p = demo.phone  # as people type it: "8 701 501 00 01"
+    page.fill("#identifier", f"8 {p[2:5]} {p[5:8]} {p[8:10]} {p[10:]}")
+    page.fill("#password", demo.password)
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert page.url.rstrip("/") == app_server.url + "/statuses"
-    assert not [u for u in urls if DEMO_PASSWORD.replace("-", "") in u.replace("-", "") or "password=" in u]
+    squeezed = demo.password.replace(" ", "")
+    assert not [u for u in urls if squeezed in u.replace("+", "").replace("%20", "") or "password=" in u]
     cookies = {c["name"]: c for c in ctx.cookies()}
     session = cookies["marketu_session"]
     assert session["httpOnly"] and session["sameSite"] == "Lax" and session["path"] == "/"
@@ -36,8 +44,8 @@ def test_sign_in_form_posts_without_scripts_and_the_password_never_reaches_a_url
     ctx.close()
 
 
-def test_page_scripts_cannot_read_the_session_token(app_server, page):
-    sign_in(page, app_server.url)
+def test_page_scripts_cannot_read_the_session_token(app_server, page, demo):
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "marketu_session")
     assert token not in page.evaluate("document.cookie")
@@ -122,21 +130,21 @@ def parse_connect(sent: list[str], urls: list[str]) -> tuple[str, str, dict]:
     raise AssertionError("no CONNECT packet")
 
 
-def test_a_stale_tab_id_replayed_without_the_cookie_gets_no_customer_data(app_server, browser):
+def test_a_stale_tab_id_replayed_without_the_cookie_gets_no_customer_data(app_server, browser, demo):
     ctx = new_context(browser)
     page = ctx.new_page()
     sent, urls = capture_tab(page)
-    sign_in(page, app_server.url)
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
-    assert page.locator("main").inner_text().count("P-240101") >= 1
+    assert page.locator("main").inner_text().count(demo["P-240101"]) >= 1
     token, ns, auth = parse_connect(sent, urls)
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
     ctx.close()  # the tab is gone; its id stays in the server's state store
 
     stolen = replay(app_server.url, token, ns, _drop_session_vars(auth))
     assert "is_hydrated" in stolen  # the hydrate was answered
-    secrets = FIRST_SECRETS + [DEMO_NAME]
+    secrets = [demo["P-240101"], "Li-Ning", "Караганда", DEMO_NAME]
     assert [s for s in secrets + [json.dumps(s)[1:-1] for s in secrets] if s in stolen] == []
     # The same replay with the session's cookie is the customer's own tab: the check above is not vacuous.
     own = replay(app_server.url, token, ns, _drop_session_vars(auth), cookie=cookie)
-    assert "P-240101" in own
+    assert demo["P-240101"] in own

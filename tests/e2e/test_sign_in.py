@@ -1,21 +1,29 @@
-"""Signing in and out in the browser, as a customer does."""
+"""Signing in and out in the browser, as a customer does (this module's own copy of the demo customers)."""
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, OPERATOR_TOKEN, new_context, sign_in, wait_for_cards
+from tests.e2e.conftest import OPERATOR_TOKEN, demo_copy, new_context, sign_in, wait_for_cards
 
 
-@pytest.mark.parametrize("identifier", ["8 701 123 45 67", "+7 (701) 123-45-67", "87011234567", "DEMO@marketu.kz"])
-def test_sign_in_with_each_phone_form_and_email(app_server, page, identifier):
-    sign_in(page, app_server.url, identifier, DEMO_PASSWORD)
+@pytest.fixture(scope="module")
+def demo(db_url):
+    return demo_copy(db_url, __name__)
+
+
+@pytest.mark.parametrize("form", ["8 {a} {b} {c} {d}", "+7 ({a}) {b}-{c}-{d}", "8{a}{b}{c}{d}", "EMAIL"])
+def test_sign_in_with_each_phone_form_and_email(app_server, page, demo, form):
+    p = demo.phone
+    identifier = demo.email.upper() if form == "EMAIL" else form.format(a=p[2:5], b=p[5:8], c=p[8:10], d=p[10:])
+    sign_in(page, app_server.url, identifier, demo.password)
     wait_for_cards(page)
     assert page.locator(".parcel-card").count() >= 8
 
 
-def test_wrong_password_says_so_without_telling_if_the_account_exists(app_server, page):
-    sign_in(page, app_server.url, "8 701 123 45 67", "wrong password!")
+def test_wrong_password_says_so_without_telling_if_the_account_exists(app_server, page, demo):
+    p = demo.phone
+    sign_in(page, app_server.url, f"8 {p[2:5]} {p[5:8]} {p[8:10]} {p[10:]}", "wrong password!")
     expect(page.locator(".login-error")).to_be_visible(timeout=15_000)
     wrong = page.locator(".login-error").inner_text()
     assert "wrong" not in page.url  # the form posts: the password is in no URL
@@ -29,8 +37,8 @@ def test_wrong_password_says_so_without_telling_if_the_account_exists(app_server
     assert page.locator(".parcel-card").count() == 0
 
 
-def test_reload_keeps_the_session_and_sign_out_ends_it(app_server, page):
-    sign_in(page, app_server.url)
+def test_reload_keeps_the_session_and_sign_out_ends_it(app_server, page, demo):
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     page.reload()
     wait_for_cards(page)
@@ -42,17 +50,18 @@ def test_reload_keeps_the_session_and_sign_out_ends_it(app_server, page):
     page.wait_for_url("**/login**")
     # The old token is dead on the server too: putting it back does not sign in.
     page.context.add_cookies([{"name": "marketu_session", "value": token, "url": app_server.url}])
-    page.goto(app_server.url + "/parcel/P-240101")
+    page.goto(app_server.url + f"/parcel/{demo['P-240101']}")
     page.wait_for_url("**/login**")
 
 
-def test_protected_url_redirects_to_sign_in_and_comes_back(app_server, page):
-    page.goto(app_server.url + "/parcel/P-240103")
-    page.wait_for_url("**/login?next=%2Fparcel%2FP-240103")
-    page.fill("#identifier", "demo@marketu.kz")
-    page.fill("#password", DEMO_PASSWORD)
+def test_protected_url_redirects_to_sign_in_and_comes_back(app_server, page, demo):
+    number = demo["P-240103"]
+    page.goto(app_server.url + f"/parcel/{number}")
+    page.wait_for_url(f"**/login?next=%2Fparcel%2F{number}")
+    page.fill("#identifier", demo.email)
+    page.fill("#password", demo.password)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/parcel/P-240103")
+    page.wait_for_url(f"**/parcel/{number}")
     page.wait_for_selector(".order-card")
     # Signed in, the sign-in page sends the customer on.
     page.goto(app_server.url + "/login")

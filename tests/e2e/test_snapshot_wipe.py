@@ -1,6 +1,7 @@
 """Nothing of one customer is left on the device once their session ends, however it ends (issue 12 §2).
 
-Each test saves an offline snapshot of the demo customer's parcels, ends the session one way, then goes
+Each test saves an offline snapshot of a customer's parcels (its own, or this module's copy of the second
+demo customer), ends the session one way, then goes
 offline on "/" and checks that nothing of the customer is shown or kept in localStorage.
 """
 
@@ -10,6 +11,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import update
 from sqlmodel import Session, create_engine
@@ -20,8 +22,7 @@ from marketu_app.domain.timeutil import utcnow
 from tests.e2e import test_pwa
 from tests.e2e.conftest import (
     OPERATOR_TOKEN,
-    SECOND_PASSWORD,
-    SECOND_PHONE,
+    demo_copy,
     new_context,
     sign_in,
     wait_for_cards,
@@ -32,6 +33,12 @@ from tests.e2e.test_pwa import SNAPSHOT_KEYS, first_page, wait_for_worker
 persistent = test_pwa.persistent  # a persistent profile per test (service workers need one)
 
 STORAGE = "JSON.stringify(localStorage)"
+
+
+@pytest.fixture(scope="module")
+def demo(db_url):
+    """This module's own copy of the demo customers (conftest.demo_copy): the second one's is used here."""
+    return demo_copy(db_url, __name__)
 
 
 def _customer(base: str, cid: str, phone: str, password: str) -> None:
@@ -80,16 +87,16 @@ def test_expiry_seen_by_the_open_page_wipes_the_snapshot(app_server, persistent,
     nothing_left_offline(ctx, page, app_server.url, "P-SNAP-1")
 
 
-def test_expired_cookie_means_no_snapshot_is_shown(app_server, persistent):
+def test_expired_cookie_means_no_snapshot_is_shown(app_server, persistent, demo):
     """The marker cookie expires with the session: without it the snapshot is never rendered, and goes."""
-    ctx, page = with_snapshot(persistent, app_server.url, SECOND_PHONE, SECOND_PASSWORD)
+    ctx, page = with_snapshot(persistent, app_server.url, demo.second_phone, demo.second_password)
     ctx.clear_cookies(name="marketu_signed_in")
     ctx.set_offline(True)
     page.reload()
     expect(page.locator(".marketu-offline-banner")).to_have_text("Нет соединения", timeout=20_000)
     expect(page.locator("#marketu-snapshot")).to_have_count(0)
     wait_until(page, f"{SNAPSHOT_KEYS}.length === 0", timeout=10_000)
-    assert "P-250201" not in page.evaluate(STORAGE)
+    assert demo["P-250201"] not in page.evaluate(STORAGE)
 
 
 def test_session_ended_elsewhere_wipes_the_snapshot(app_server, persistent, browser):
@@ -123,17 +130,17 @@ def test_password_change_on_this_device_wipes_the_old_sessions_snapshot(app_serv
     wait_until(page, f"{SNAPSHOT_KEYS}.every(k => !{old!r}.includes(k))", timeout=10_000)
 
 
-def test_sign_out_leaves_nothing_to_show_offline(app_server, persistent):
-    ctx, page = with_snapshot(persistent, app_server.url, SECOND_PHONE, SECOND_PASSWORD)
+def test_sign_out_leaves_nothing_to_show_offline(app_server, persistent, demo):
+    ctx, page = with_snapshot(persistent, app_server.url, demo.second_phone, demo.second_password)
     page.goto(app_server.url + "/password")
     page.locator("header .account-menu summary").click()  # sign-out is in the account menu
     page.locator("header .sign-out").click()
     page.wait_for_url("**/login**")
     assert "marketu_signed_in" not in {c["name"] for c in ctx.cookies()}
-    nothing_left_offline(ctx, page, app_server.url, "P-250201")
+    nothing_left_offline(ctx, page, app_server.url, demo["P-250201"])
 
 
-def test_another_customer_signing_in_finds_nothing_of_the_first(app_server, persistent):
+def test_another_customer_signing_in_finds_nothing_of_the_first(app_server, persistent, demo):
     _customer(app_server.url, "c-snap-4", "+77010000134", "snapshot password 4")
     ctx, page = with_snapshot(persistent, app_server.url, "+77010000134", "snapshot password 4")
     # B signs in on the same browser (the form posts while A's cookie is still there).
@@ -145,8 +152,9 @@ def test_another_customer_signing_in_finds_nothing_of_the_first(app_server, pers
             input.name = name; input.value = value; form.appendChild(input);
         }
         document.body.appendChild(form); form.submit();
-    }""", [SECOND_PHONE, SECOND_PASSWORD])
+    }""", [demo.second_phone, demo.second_password])
     page.wait_for_url(app_server.url + "/")
-    expect(page.locator("main .parcel-number").first).to_have_text(re.compile(r"P-2502"), timeout=20_000)
+    second = re.compile(re.escape(demo["P-250201"][:-2]))  # either of B's parcels
+    expect(page.locator("main .parcel-number").first).to_have_text(second, timeout=20_000)
     wait_until(page, "!JSON.stringify(localStorage).includes('P-SNAP-4')", timeout=10_000)
     assert "P-SNAP-4" not in page.content()
