@@ -215,11 +215,37 @@ def demo_copy(db_url: str, module: str) -> DemoCopy:
                 if attempt == 4:
                     raise
                 time.sleep(0.5)
+        _settled(engine, (f"c-1001-{tag}", f"c-1002-{tag}"))
     finally:
         engine.dispose()
     return DemoCopy(names={**names, **second_names}, phone=phone, password=password,
                     email=f"{tag}-demo@example.kz", second_phone=second_phone, second_password=second_password,
                     customer=f"c-1001-{tag}", second_customer=f"c-1002-{tag}")
+
+
+def _settled(engine, external_ids: tuple[str, ...], timeout: float = 120) -> None:
+    """Waits until the app has taken in what loading a copy recorded: the live pushes and the notifications
+    of the copied histories (a copy is loaded while the app runs, unlike the demo) are through, so that
+    none of them reaches a page, a toast or a chat during the module's tests."""
+    from sqlalchemy import bindparam, text
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            last = conn.execute(text("SELECT max(id) FROM change_log")).scalar() or 0
+            behind = conn.execute(text("SELECT consumer FROM change_cursor WHERE (consumer = 'notify' OR consumer "
+                                       "LIKE 'live%') AND last_id < :last"), {"last": last}).scalars().all()
+            ids = conn.execute(text("SELECT id FROM customer WHERE external_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": list(external_ids)}).scalars().all()
+            waiting = conn.execute(text(
+                "SELECT (SELECT count(*) FROM notify_pending WHERE batch_id IS NULL AND customer_id IN :c) + "
+                "(SELECT count(*) FROM notify_message WHERE state IN ('queued', 'sending') AND customer_id IN :c)"
+            ).bindparams(bindparam("c", expanding=True)), {"c": list(ids)}).scalar()
+        if not behind and not waiting:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the copy's changes are not through: cursors behind {behind}, {waiting} waiting")
+        time.sleep(0.5)
 
 
 def fresh_customer(base: str, tag: str, parcels: dict[str, list[tuple[str, str, str]]]) -> dict:
