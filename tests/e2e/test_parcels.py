@@ -156,8 +156,10 @@ def test_accessibility_basics_on_every_page(browser, app_server, demo):
     page.goto(app_server.url + "/statuses")
     page.wait_for_selector("tbody tr")
     assert page.evaluate(A11Y_CHECK) == []
-    sign_in(page, app_server.url, demo.phone, demo.password)
+    page.goto(app_server.url + "/login")  # the sign-in page itself (not mid-way through the sign-in's redirect)
+    page.wait_for_selector("main button[type=submit]")
     assert page.evaluate(A11Y_CHECK) == []
+    sign_in(page, app_server.url, demo.phone, demo.password)
     wait_for_cards(page)
     assert page.evaluate(A11Y_CHECK) == []
     page.goto(app_server.url + f"/parcel/{demo['P-240101']}")

@@ -123,7 +123,7 @@ def test_offline_reload_shows_the_last_known_parcels_and_recovers(app_server, pe
     banner = page.locator(".marketu-offline-banner")
     expect(banner).to_have_text(re.compile(r"^Нет соединения: данные на \d\d:\d\d$"), timeout=20_000)
     snapshot = page.locator("#marketu-snapshot")
-    expect(snapshot.locator(".parcel-card").first).to_be_visible()
+    expect(snapshot.locator(".parcel-card").first).to_be_visible(timeout=20_000)
     expect(snapshot).to_contain_text(numbers[0])
     assert snapshot.locator(".parcel-card").count() == len(numbers)
 
