@@ -36,7 +36,7 @@ from marketu_app.db.models import (
 )
 from marketu_app.domain.notify import Item, milestone, send_at, wanted
 from marketu_app.domain.timeutil import utcnow
-from marketu_app.notify.prefs import channels_of, kinds_of, prefs_of, quiet_of
+from marketu_app.notify.prefs import channels_of, kinds_of, prefs_for, quiet_of
 from marketu_app.notify.render import render
 from marketu_app.settings import get_settings
 from marketu_app.stream import Change
@@ -67,7 +67,8 @@ def ingest(session: Session, changes: list[Change]) -> int:
     parcel_ids = {c.parcel_id for c in changes if c.parcel_id}
     numbers = dict(session.exec(select(Parcel.id, Parcel.number).where(Parcel.id.in_(parcel_ids))).all()) \
         if parcel_ids else {}
-    kinds: dict[int, frozenset[str] | None] = {}
+    prefs = prefs_for(session, {c.customer_id for c in changes if c.id not in seen})
+    kinds = {cid: kinds_of(p) for cid, p in prefs.items()}
     added = 0
     for change in changes:
         if change.id in seen or change.id is None:
@@ -80,8 +81,6 @@ def ingest(session: Session, changes: list[Change]) -> int:
         item = milestone(change.kind, summary, number, first)
         if item is None:
             continue
-        if change.customer_id not in kinds:
-            kinds[change.customer_id] = kinds_of(prefs_of(session, change.customer_id))
         if not wanted(item, kinds[change.customer_id]):
             continue
         session.add(NotifyPending(change_id=change.id, customer_id=change.customer_id, kind=item.kind,
@@ -97,7 +96,7 @@ def next_due(session: Session) -> datetime | None:
                         .where(NotifyPending.batch_id.is_(None)).group_by(NotifyPending.customer_id)).all()
     if not rows:
         return None
-    quiet = {cid: quiet_of(prefs_of(session, cid)) for cid, _, _ in rows}
+    quiet = {cid: quiet_of(p) for cid, p in prefs_for(session, [cid for cid, _, _ in rows]).items()}
     return min(send_at(first, last, quiet[cid]) for cid, first, last in rows)
 
 
@@ -108,9 +107,10 @@ def flush_due(session: Session, now: datetime | None = None, limit: int = 200) -
                         .where(NotifyPending.batch_id.is_(None)).group_by(NotifyPending.customer_id)
                         .limit(5000)).all()
     settings = get_settings()
+    all_prefs = prefs_for(session, [cid for cid, _, _ in rows])
     made = 0
     for customer_id, first, last in rows:
-        prefs = prefs_of(session, customer_id)
+        prefs = all_prefs[customer_id]
         if send_at(first, last, quiet_of(prefs)) > now:
             continue
         pending = list(session.exec(select(NotifyPending).where(

@@ -29,6 +29,14 @@ def prefs_of(session: Session, customer_id: int) -> NotifyPrefs:
     return session.get(NotifyPrefs, customer_id) or NotifyPrefs(customer_id=customer_id)
 
 
+def prefs_for(session: Session, customer_ids) -> dict[int, NotifyPrefs]:
+    """`prefs_of` for many customers in one query (a burst of hundreds: not a query each)."""
+    ids = list(set(customer_ids))
+    stored = {p.customer_id: p for p in session.exec(select(NotifyPrefs).where(NotifyPrefs.customer_id.in_(ids)))} \
+        if ids else {}
+    return {cid: stored.get(cid) or NotifyPrefs(customer_id=cid) for cid in ids}
+
+
 def kinds_of(prefs: NotifyPrefs) -> frozenset[str] | None:
     if prefs.kinds is None:
         return None
