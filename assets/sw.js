@@ -20,7 +20,8 @@ function assetsOf(html) {
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const shell = await caches.open(SHELL_CACHE);
-    await shell.addAll(SHELL_URLS.map((url) => new Request(url, { cache: "reload" })));
+    // Without cookies: the pages as anyone gets them, never a signed-in customer's own (see `keepable`).
+    await shell.addAll(SHELL_URLS.map((url) => new Request(url, { cache: "reload", credentials: "omit" })));
     const html = await (await shell.match("/")).text();
     const fallback = await (await shell.match("/404.html")).text();
     await (await caches.open(ASSET_CACHE)).addAll([...new Set([...assetsOf(html), ...assetsOf(fallback)])]);
@@ -56,12 +57,18 @@ async function cachedShell(url) {
     || shell.match("/");
 }
 
+// A signed-in customer's page carries their cards (marketu_app/first_cards.py) and says `no-store`:
+// nothing of it is kept on the device, so nothing of it outlives the session (the cached shell serves offline).
+function keepable(response) {
+  return (response.ok || response.status === 404) && !/no-store|private/.test(response.headers.get("cache-control") || "");
+}
+
 // Network first; after NAV_TIMEOUT_MS (or a network error) the cached page or shell.
 async function navigate(request) {
   const url = new URL(request.url);
   const network = fetch(request).then(async (response) => {
     // /parcel/* comes back as the SPA fallback with status 404: still the right page to keep.
-    if (response.ok || response.status === 404) {
+    if (keepable(response)) {
       (await caches.open(SHELL_CACHE)).put(url.pathname, response.clone());
     }
     return response;

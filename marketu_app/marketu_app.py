@@ -33,6 +33,7 @@ from marketu_app.state.reset import ForgotState, ResetState
 from marketu_app.state.session import SessionGuard
 from marketu_app.state.statuses import StatusesState
 from marketu_app.web import logs
+from marketu_app.web.documents import serve_first_cards
 from marketu_app.web.site import guard_site, site_api
 
 prepare_database()
@@ -42,9 +43,10 @@ api.include_router(notify_router)  # unsubscribe, push subscriptions, Telegram w
 
 app = rx.App(
     # The parcel route's prerendered shell and the sign-in page with its error, for a browser whose
-    # scripts have not run, in front of everything (marketu_app/first_paint.py).
+    # scripts have not run, in front of everything (marketu_app/first_paint.py); before them, a signed-in
+    # customer's first cards in the page (marketu_app/first_cards.py).
     # Outermost, security headers and socket limits: every response and socket passes them.
-    api_transformer=[api, serve_parcel_shell, serve_login_error, guard_site],
+    api_transformer=[api, serve_parcel_shell, serve_login_error, serve_first_cards, guard_site],
     stylesheets=["/styles.css"],
     html_lang="ru",
     head_components=[

@@ -11,8 +11,12 @@ import reflex as rx
 from marketu_app.i18n.texts import LOCALES
 
 # LocaleState.locale is rx.LocalStorage(name="marketu_locale"): Reflex keeps the raw value there.
-_LANG_SCRIPT = ("try{var l=localStorage.getItem('marketu_locale');if(%s.indexOf(l)>=0)"
-                "document.documentElement.lang=l}catch(e){}") % repr(list(LOCALES)).replace(" ", "")
+# The language also goes to a cookie, so that the server writes a signed-in page's first cards in it
+# (marketu_app/first_cards.py); it names a language, nothing else.
+_COOKIE = "document.cookie='marketu_lang='+%s+';path=/;max-age=31536000;samesite=lax'"
+_LANG_SCRIPT = ("try{var l=localStorage.getItem('marketu_locale');if(%s.indexOf(l)>=0){"
+                "document.documentElement.lang=l;%s}}catch(e){}") % (repr(list(LOCALES)).replace(" ", ""),
+                                                                     _COOKIE % "l")
 
 
 def lang_head_script() -> rx.Component:
@@ -35,7 +39,8 @@ class DocumentLang(rx.Fragment):
         lang = self.lang
         if lang is None:
             return []
-        code = f"useEffect(() => {{ if ({lang}) document.documentElement.lang = {lang}; }}, [{lang}]);"
+        cookie = _COOKIE % lang
+        code = f"useEffect(() => {{ if ({lang}) {{ document.documentElement.lang = {lang}; {cookie}; }} }}, [{lang}]);"
         return [rx.Var(_js_expr=code, _var_data=lang._get_all_var_data())]
 
 

@@ -70,14 +70,3 @@ def parcel_card(card, details_label, open_label) -> rx.Component:
         ),
         class_name="parcel-card",
     )
-
-
-def card_skeleton() -> rx.Component:
-    return rx.el.div(
-        rx.el.div(class_name="sk sk-title"),
-        rx.el.div(class_name="sk sk-line"),
-        rx.el.div(class_name="sk sk-bar"),
-        rx.el.div(class_name="sk sk-line short"),
-        class_name="pc-skeleton",
-        aria_hidden="true",
-    )

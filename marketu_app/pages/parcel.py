@@ -8,37 +8,37 @@ from marketu_app import routes
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
 from marketu_app.components.order_card import order_card
-from marketu_app.components.parcel_card import card_skeleton, door_line, eta_line
+from marketu_app.components.parcel_card import door_line, eta_line
 from marketu_app.components.status_badge import status_badge
 from marketu_app.components.timeline import timeline
-from marketu_app.components.ui import heading, route_param
+from marketu_app.components.ui import LINK, heading, icon_button, link, route_param
+from marketu_app.first_cards import PARCEL_SKELETON, first_cards_slot
 from marketu_app.state.parcel import ParcelState
 
 
 def _fact(label, value) -> rx.Component:
     return rx.cond(
         value != "",
-        rx.vstack(rx.text(label, size="1", color=rx.color("gray", 11)), rx.text(value, size="2", weight="medium"),
-                  spacing="0", min_width="0"),
+        rx.el.div(rx.el.span(label, class_name="fact-label"), rx.el.span(value, class_name="fact-value"),
+                  class_name="fact"),
     )
 
 
 def _track(detail, t) -> rx.Component:
     return rx.cond(
         detail.track_number != "",
-        rx.vstack(
-            rx.text(t["track_number"], size="1", color=rx.color("gray", 11)),
-            rx.hstack(
-                rx.code(detail.track_number, size="3", class_name="track-number"),
-                rx.icon_button(rx.icon("copy", size=16), variant="ghost", size="2", aria_label=t["copy"],
-                               min_width="44px", min_height="44px",
-                               on_click=[rx.set_clipboard(detail.track_number), rx.toast(t["copied"])]),
-                rx.link(rx.icon("external-link", size=16, aria_hidden="true"), t["on_kazpost"],
-                        href=detail.kazpost_url, is_external=True, size="2", display="flex",
-                        align_items="center", gap="1", min_height="44px"),
-                align="center", spacing="1", wrap="wrap",
+        rx.el.div(
+            rx.el.span(t["track_number"], class_name="fact-label"),
+            rx.el.div(
+                rx.el.code(detail.track_number, class_name="rt-reset rt-Code rt-r-size-3 rt-variant-soft track-number"),
+                icon_button(rx.icon("copy", size=16, aria_hidden="true"), label=t["copy"],
+                            on_click=[rx.set_clipboard(detail.track_number), rx.toast(t["copied"])]),
+                rx.el.a(rx.icon("external-link", size=16, aria_hidden="true"), t["on_kazpost"],
+                        href=detail.kazpost_url, target="_blank", rel="noopener noreferrer",
+                        class_name=LINK + " ext-link", custom_attrs={"data-accent-color": ""}),
+                class_name="fact-track",
             ),
-            spacing="0",
+            class_name="fact",
         ),
     )
 
@@ -47,17 +47,17 @@ def _recipient(detail, t) -> rx.Component:
     """The recipient, the phone number a tap-to-call link."""
     return rx.cond(
         (detail.recipient != "") | (detail.recipient_phone != ""),
-        rx.vstack(
-            rx.text(t["recipient"], size="1", color=rx.color("gray", 11)),
-            rx.text(
+        rx.el.div(
+            rx.el.span(t["recipient"], class_name="fact-label"),
+            rx.el.span(
                 detail.recipient,
                 rx.cond(detail.recipient_phone_href != "",
                         rx.el.a(detail.recipient_phone, href=detail.recipient_phone_href, class_name="tel-link",
                                 aria_label=t["call"] + " " + detail.recipient_phone),
                         rx.el.span(detail.recipient_phone)),
-                size="2", weight="medium", class_name="recipient",
+                class_name="fact-value recipient",
             ),
-            spacing="0", min_width="0",
+            class_name="fact",
         ),
     )
 
@@ -93,52 +93,35 @@ def _status_summary(detail, t) -> rx.Component:
 
 
 def _header(detail, t) -> rx.Component:
+    """Plain elements: the server draws the same card into the first HTML (marketu_app/first_cards.py)."""
     card = detail.card
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(t["parcel"] + " " + card.number, as_="h1", size="6"),
-                rx.spacer(),
-                rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color, size="3")),
-                width="100%", align="center", wrap="wrap",
-            ),
-            rx.text(card.method + rx.cond(card.city != "", " · " + card.city, "") + " ·\u00a0" + card.orders_count,
-                    color=rx.color("gray", 11)),
-            rx.progress(value=card.progress_pct, width="100%", aria_label=card.progress),
-            rx.text(card.progress, size="2"),
-            eta_line(card.eta, card.eta_kind),
-            door_line(card.door, card.door_kind),
-            _status_summary(detail, t),
-            _ems_summary(detail, t),
-            rx.grid(
-                _recipient(detail, t),
-                _fact("", detail.address),
-                _fact(t["weight"], detail.weight),
-                _track(detail, t),
-                columns=rx.breakpoints(initial="1", sm="2", lg="4"),
-                spacing="3",
-                width="100%",
-            ),
-            spacing="2",
-            width="100%",
+    return rx.el.section(
+        rx.el.div(
+            heading(t["parcel"] + " " + card.number, 1, "6"),
+            rx.cond(card.stage_label != "", status_badge(card.stage_label, card.stage_color, size="3")),
+            class_name="ph-head",
         ),
-        size=rx.breakpoints(initial="2", md="3"),
-        width="100%",
-        class_name="parcel-header",
+        rx.el.p(card.method + rx.cond(card.city != "", " · " + card.city, "") + " ·\u00a0" + card.orders_count,
+                class_name="ph-meta"),
+        rx.el.progress(value=card.progress_pct, max=100, aria_label=card.progress, class_name="pc-progress"),
+        rx.el.p(card.progress, class_name="ph-progress"),
+        eta_line(card.eta, card.eta_kind),
+        door_line(card.door, card.door_kind),
+        _status_summary(detail, t),
+        _ems_summary(detail, t),
+        rx.el.div(_recipient(detail, t), _fact("", detail.address), _fact(t["weight"], detail.weight),
+                  _track(detail, t), class_name="ph-facts"),
+        class_name="rt-reset rt-BaseCard rt-Card rt-r-size-2 md:rt-r-size-3 rt-variant-surface parcel-header",
     )
 
 
 def _not_found(t) -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("package-x", size=40, color=rx.color("gray", 9), aria_hidden="true"),
-            rx.heading(t["not_found_title"], as_="h1", size="5"),
-            rx.text(t["not_found_hint"], color=rx.color("gray", 11), text_align="center"),
-            rx.link(t["back_to_parcels"], href=routes.PARCELS, min_height="44px"),
-            align="center", spacing="2",
-        ),
-        padding_y="3em",
-        width="100%",
+    # Plain elements: the server draws the same block for a missing or foreign number (first_cards.py).
+    return rx.el.div(
+        rx.icon("package-x", size=40, aria_hidden="true"),
+        heading(t["not_found_title"], 1, "5"),
+        rx.el.p(t["not_found_hint"]),
+        link(t["back_to_parcels"], href=routes.PARCELS),
         class_name="not-found",
     )
 
@@ -203,8 +186,9 @@ def parcel_page() -> rx.Component:
         rx.cond(
             ParcelState.loading,
             # The number comes from the address: the shell says which parcel before its data arrives.
+            # Then the skeleton, or the header card the server put in (marketu_app/first_cards.py).
             rx.el.div(heading(t["parcel"] + " " + route_param("number"), 1, "6", "parcel-loading-title"),
-                      card_skeleton(), card_skeleton(), class_name="page-stack", aria_busy="true"),
+                      first_cards_slot(PARCEL_SKELETON), class_name="page-stack parcel-loading"),
             rx.cond(
                 ParcelState.session_ended,
                 session_ended_notice(ParcelState),

@@ -10,8 +10,9 @@ import reflex as rx
 
 from marketu_app.components.layout import shell
 from marketu_app.components.live import live_toast, session_ended_notice
-from marketu_app.components.parcel_card import card_skeleton, parcel_card
+from marketu_app.components.parcel_card import parcel_card
 from marketu_app.components.ui import heading, icon, native_select
+from marketu_app.first_cards import PARCELS_SKELETON, first_cards_slot
 from marketu_app.state.parcels import ParcelsState
 
 FILTER_KEYS = (("all", "filter_all"), ("active", "filter_active"), ("delivered", "filter_delivered"),
@@ -109,7 +110,8 @@ def parcels_page() -> rx.Component:
                 rx.el.div(_filters(), _search(), class_name="toolbar"),
                 rx.cond(
                     ParcelsState.loading,
-                    rx.el.div(*[card_skeleton() for _ in range(6)], class_name="card-grid", aria_busy="true"),
+                    # The skeleton, or the first cards the server put in (marketu_app/first_cards.py).
+                    first_cards_slot(PARCELS_SKELETON),
                     _cards(t),
                 ),
                 rx.cond(
