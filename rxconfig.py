@@ -4,7 +4,7 @@ import reflex as rx
 from reflex.constants import StateManagerMode
 from reflex_base.constants.installer import PackageJson
 
-from marketu_app import first_paint, stable_build
+from marketu_app import css_purge, first_paint, stable_build
 from marketu_app.settings import get_settings
 
 # The dev server listens on every interface by default; keep it on loopback.
@@ -56,6 +56,7 @@ config = rx.Config(
             theme=rx.theme(accent_color="orange", gray_color="sand", radius="large", has_background=True),
         ),
         first_paint.FirstPaint(),  # a slow line paints the page before its scripts arrive
+        css_purge.PurgeRadixCss(),  # ...sooner without the CSS of Radix components the app never renders
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Without Redis there is one worker, and its tabs' states live in its memory. Reflex's default there, the

@@ -36,7 +36,6 @@ from tests.e2e.conftest import DEMO_PHONE  # noqa: E402
 LIGHTHOUSE = ROOT / ".tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## PWA and Lighthouse"
-DATE = "2026-12-01"
 COPY_ITEMS = ("marketu_app", "assets", "rxconfig.py", "alembic.ini", "pyproject.toml")
 CATEGORIES = ("performance", "accessibility", "best-practices")
 AUDITS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
@@ -156,8 +155,13 @@ def machine() -> dict[str, str]:
                 ["node", "--version"], capture_output=True, text=True).stdout.strip()}
 
 
+BEGIN, END = "<!-- lighthouse:begin -->", "<!-- lighthouse:end -->"
+
+
 def write_docs(results: dict[str, dict], js: dict[str, tuple[int, int, int]], info: dict[str, str], runs: int,
                version: str) -> None:
+    """This run's figures, and nothing else, into the marked block of the section (the prose around it, the
+    history and the reading of the figures, is written by hand)."""
     rows = ["| page | performance | accessibility | best practices | FCP | LCP | TBT | CLS | JS transferred |",
             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
@@ -167,75 +171,26 @@ def write_docs(results: dict[str, dict], js: dict[str, tuple[int, int, int]], in
                     f"{r['js_transfer_kb']:.0f} KB ({r['js_count']} scripts) |")
     js_rows = [f"| {page} | {gz / 1024:.0f} KB | {br / 1024:.0f} KB | {raw / 1024:.0f} KB |"
                for page, (gz, br, raw) in js.items()]
-    body = f"""{SECTION}
-
-`bench/lighthouse.py`: Lighthouse {version} (`npm i -E --prefix .tools/lighthouse lighthouse@{version}`,
-not committed), prod build from a project copy with the demo data, mobile form factor and screen emulation,
-simulated throttling, median of {runs} runs per page. The signed-in page gets the `marketu_session` cookie
-of a session created directly in the copy's database (Chromium started by the script, cookie set over CDP,
-Lighthouse attached with `--port`; Lighthouse still clears cache, service worker and Cache Storage per run).
-
-Machine: {info['nproc']} CPUs, {info['mem_gb']} GB RAM, Python {info['python']}, {info['chromium']},
-Node {info['node']}; {DATE}. Load average during the runs: {info['load']} (Lantern scales the CPU time it
-observes, so a busy machine lowers the performance score: measure on a quiet machine).
-
-Command: `.venv/bin/python bench/lighthouse.py --runs {runs} --write-docs`
+    block = f"""{BEGIN}
+Latest run, written by `.venv/bin/python bench/lighthouse.py --runs {runs} --write-docs`: Lighthouse {version},
+median of {runs} runs per page; {info['date']}; {info['nproc']} CPUs, {info['mem_gb']} GB RAM, Python {info['python']},
+{info['chromium']}, Node {info['node']}; load average (1 min): {info['load']}; `uptime` at the end: {info['uptime']}.
 
 {chr(10).join(rows)}
 
-Goals (issue 13): performance >= 0.97, accessibility 1.00, best practices 1.00 (before: 0.90, 0.95, 0.95).
-
-First-load JavaScript of the built pages (modulepreloads + entry; gzip -9, goal <= 300 KB; the server
-sends the pre-compressed brotli sidecar to browsers that accept it, gzip to the others):
+First-load JavaScript of the built pages (modulepreloads + entry; gzip -9; brotli: the build's sidecars):
 
 | page | gzip | brotli | raw |
 |---|---|---|---|
 {chr(10).join(js_rows)}
-
-Where the time goes (from the reports' long-tasks, bootup-time, layout-shifts and traces; the script prints
-the long tasks after the first paint and the shifted elements of every run; `--keep` keeps the reports):
-- Before (0.77 / 0.72): on the parcels page one 0.5-0.7 s task (4x slowdown) rendered the page when the
-  websocket delivered its state, and the hydration before it was long too; both were mostly Radix Themes
-  components and CSS-in-JS: every style prop (`padding=`, `style={...}`, responsive lists, even the default
-  hover colour of `rx.link`) is a serialised, hashed emotion style at each render. The shell (header,
-  navigation, footer, bottom bar), the statuses table (Radix Table with its ScrollArea) and the parcels
-  page's toolbar, messages and cards are now plain elements with classes in `assets/styles.css`, reusing
-  Radix's own classes where the look is Radix's (`rt-Badge`, `rt-Heading`, `rt-Link`, the `rt-Table*`
-  classes); internal links are React Router links without Radix's wrapper (`components/ui.py`). The
-  desktop filter is native radios drawn as a segmented control (arrow keys as in any radio group).
-- First-load JavaScript (~255 -> ~210 KB gzip): Reflex puts every plugin's package on `window.__reflex`
-  for dynamic (eval'd) components, which imported the whole Radix Themes library into every page;
-  `rxconfig.RadixThemes` leaves that out (no dynamic components here), so a page loads only the Radix
-  components it renders. (`frontend_lazy_bundled_libraries` did not help: the bundler merged the lazy
-  chunk into a shared one that every page preloads.)
-- FCP/LCP (3.2 -> 2.0-2.5 s): Lantern counts the modulepreloaded scripts and the stylesheet before the first
-  paint, so bytes there are paint time: brotli sidecars (`frontend_compression_formats`) send ~15 % less
-  JS and ~40 % less CSS than gzip; the Radix tokens keep the 13 colour scales in use instead of 30 (CSS
-  83 -> 68 KB gzip, 42 KB brotli), which also shortens the style work of the first paint.
-- The language picker and the phone filter were Radix Selects (popper, portal, focus management, on every
-  page in the header); they are the browser's own `<select>` now (the phone's native picker): first-load
-  JS ~210 -> ~178 KB gzip, parcels 0.90 -> 0.94 and statuses 0.94 -> 0.95 (median of 3, quiet machine).
-- CLS on parcels (0.046 -> 0.001): the 4 short skeleton cards left the footer in view, and it jumped when
-  the real cards came; the 6 skeleton cards are now as tall as real ones.
-- Accessibility 0.96 -> 1.00: the "Подробнее" link's text (accent 11 on accent 3, 3.98:1) is accent 12.
-- What remains is React itself: hydration (sliced by React in 5 ms steps, but a loaded machine stretches
-  the steps), the commit that mounts the cards when on_load's delta arrives (~300 ms at 4x: three React
-  Router links and 3-4 lucide icons per card), and module evaluation. The score moves with the machine:
-  while another process held a CPU, the same build scored statuses 0.76-0.97 (TBT 90-760 ms), because
-  Lantern multiplies the task times it observes; the table above comes from a quiet machine.
-- /statuses answers with a redirect to /statuses/ (one more round trip); the bench measures /statuses/.
-- CSS first (marketu_app/first_paint.py, 2026-12-01): the build's modulepreload links now follow the
-  render-blocking stylesheet (a small classic script after it adds them, and the browser runs it only once
-  the stylesheet is in), so the stylesheet no longer shares the line with ~160 KB of scripts; see
-  "A phone on a slow line" for what that does at 400 kbit/s.
-"""
+{END}"""
     text = DOCS.read_text()
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.S)
+    elif SECTION in text:
+        text = text.replace(SECTION + "\n", f"{SECTION}\n\n{block}\n", 1)
     else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[end + 1:] if end != -1 else "")
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{block}\n"
     DOCS.write_text(text)
 
 
@@ -285,8 +240,9 @@ def main() -> None:
         version = results["statuses (/statuses/)"]["lighthouse"]
         print(json.dumps(results, indent=1, default=str))
         if args.write_docs:
-            write_docs(results, js, dict(machine(), load=f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end"),
-                       args.runs, version)
+            write_docs(results, js, dict(machine(), load=f"{load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end",
+                                         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                         uptime=os.popen("uptime").read().strip()), args.runs, version)
     finally:
         if chrome:
             chrome.stop()

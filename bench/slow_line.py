@@ -15,12 +15,20 @@ browser could paint it):
   the parcel number and a skeleton or the parcel; for / a skeleton or a card; for /statuses/ the table.
 - first card: the first real card (`.parcel-card` on /, the parcel's header card on /parcel/P-…).
 Goals (issue 13 item 18): meaningful <= 2.0 s on every page, first card <= 4.0 s.
+
+What the line alone allows is printed with each page: two round trips (the document, then its render-blocking
+stylesheet) plus the bytes of both at the line's rate, as the load measured them (Resource Timing's
+transferSize; nothing else on the line, no CPU time): no paint can come sooner.
+
+`--write-docs` puts this run's figures (and nothing else) into docs/benchmarks.md, in the block between
+`<!-- slow_line:begin -->` and `<!-- slow_line:end -->` of "A phone on a slow line".
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -102,10 +110,38 @@ def one_load(browser, url: str, path: str, token: str, timeout_s: float) -> dict
           if (read()) return done(read());
           new PerformanceObserver(() => done(read() || null)).observe({type: 'paint', buffered: true});
           setTimeout(() => done(read() || null), 3000); })""")
+        sizes = page.evaluate("""() => {
+          const nav = performance.getEntriesByType('navigation')[0] || {};
+          const css = performance.getEntriesByType('resource').filter((r) => r.renderBlockingStatus === 'blocking');
+          return {doc: nav.transferSize || 0, blocking: css.reduce((n, r) => n + (r.transferSize || 0), 0)}; }""")
         return {"meaningful": marks.get("meaningful"), "card": marks.get("card") if want_card else None,
-                "fcp": fcp, "final": page.url}
+                "fcp": fcp, "final": page.url, **sizes}
     finally:
         context.close()
+
+
+def line_floor_ms(doc_bytes: int, blocking_bytes: int) -> float:
+    """Two round trips and the document's and stylesheet's bytes at the line's rate (see the docstring)."""
+    return 2 * RTT_MS + (doc_bytes + blocking_bytes) / (KBIT * 1000 / 8) * 1000
+
+
+BEGIN, END = "<!-- slow_line:begin -->", "<!-- slow_line:end -->"
+SECTION = "## A phone on a slow line"
+
+
+def write_docs(block: str) -> None:
+    """Replaces the marked block of the section (or puts one right under the section's title)."""
+    from bench._common import DOCS
+
+    text = DOCS.read_text()
+    block = f"{BEGIN}\n{block.rstrip()}\n{END}"
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.S)
+    elif SECTION in text:
+        text = text.replace(SECTION + "\n", f"{SECTION}\n\n{block}\n", 1)
+    else:
+        text = text.rstrip() + f"\n\n{SECTION}\n\n{block}\n"
+    DOCS.write_text(text)
 
 
 def fmt(ms: float | None) -> str:
@@ -124,6 +160,7 @@ def main() -> None:
     ap.add_argument("--label", default="")
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--write-docs", action="store_true", help="this run's figures into docs/benchmarks.md")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -137,6 +174,8 @@ def main() -> None:
     try:
         token = session_cookie(db_url)
         loads = []
+        rows = []
+        started = time.strftime("%H:%M", time.gmtime())
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             one_load(browser, app.url, "/", token, args.timeout)  # warm the server (not the browser)
@@ -150,15 +189,33 @@ def main() -> None:
                     print(f"{name} run {i + 1}: meaningful {fmt(r['meaningful'])} s, first card {fmt(r['card'])} s, "
                           f"FCP {fmt(r['fcp'])} s (load {load_before:.2f}) -> {r['final']}", flush=True)
                     assert "/login" not in r["final"], "not signed in"
-                print(f"== {name}: median meaningful {fmt(median([r['meaningful'] for r in runs]))} s, "
-                      f"first card {fmt(median([r['card'] for r in runs]))} s, "
-                      f"FCP {fmt(median([r['fcp'] for r in runs]))} s; "
-                      f"max meaningful {fmt(max((r['meaningful'] or float('inf')) for r in runs))} s", flush=True)
+                floor = median([line_floor_ms(r["doc"], r["blocking"]) for r in runs])
+                row = (name, fmt(median([r['meaningful'] for r in runs])),
+                       fmt(max((r['meaningful'] or float('inf')) for r in runs)),
+                       fmt(median([r['card'] for r in runs])), fmt(median([r['fcp'] for r in runs])), fmt(floor),
+                       f"{statistics.median(r['doc'] for r in runs) / 1000:.1f} KB + "
+                       f"{statistics.median(r['blocking'] for r in runs) / 1000:.1f} KB")
+                rows.append(row)
+                print(f"== {name}: median meaningful {row[1]} s, first card {row[3]} s, FCP {row[4]} s; "
+                      f"max meaningful {row[2]} s; the line alone allows {row[5]} s ({row[6]})", flush=True)
             browser.close()
         info = machine()
+        uptime = os.popen('uptime').read().strip()
         print(f"{args.label} {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {info['nproc']} CPUs, "
-              f"{info['chromium']}; load average during runs {min(loads):.2f}-{max(loads):.2f}, "
-              f"uptime: {os.popen('uptime').read().strip()}")
+              f"{info['chromium']}; load average during runs {min(loads):.2f}-{max(loads):.2f}, uptime: {uptime}")
+        if args.write_docs:
+            label = f" ({args.label})" if args.label else ""
+            table = "\n".join(f"| {' | '.join(r)} |" for r in rows)
+            write_docs(
+                f"Latest run{label}, written by `bench/slow_line.py --runs {args.runs} --write-docs`: "
+                f"{time.strftime('%Y-%m-%d', time.gmtime())} {started}-{time.strftime('%H:%M', time.gmtime())} UTC, "
+                f"{info['nproc']} CPUs, {info['chromium']}, Python {sys.version.split()[0]}; load average (1 min) "
+                f"before each load {min(loads):.2f}-{max(loads):.2f}; `uptime` at the end: {uptime}. "
+                f"Median of {args.runs} cold loads per page.\n\n"
+                "| page | meaningful, median (goal <= 2.0 s) | max | first card, median (goal <= 4.0 s) | FCP, median "
+                "| the line alone allows | document + render-blocking CSS |\n|---|---|---|---|---|---|---|\n"
+                + table + "\n")
+            print("docs/benchmarks.md: written")
     finally:
         app.stop()
         if args.keep:

@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 from marketu_app.auth.sessions import create_session, end_session
 from marketu_app.db.engine import make_engine
 from marketu_app.db.models import Customer, Parcel
-from tests.e2e.conftest import DEMO_PHONE, DESKTOP, PHONE, REACT_CARD, new_context
+from tests.e2e.conftest import DEMO_PHONE, DESKTOP, PHONE, REACT_CARD, new_context, sign_in, wait_for_cards
+from tests.e2e.test_pwa import first_page, persistent, wait_for_worker  # noqa: F401,F811  (persistent: a fixture)
 
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 SECOND_SECRETS = ["P-250201", "P-250202", "Павлодар", "EE600000", "Данияр"]
@@ -205,3 +206,38 @@ def test_the_server_cards_are_the_react_cards(browser, app_server, db_url):
         page.context.close()
     assert got[False] == got[True]
     assert got[(False, "header")] == got[(True, "header")]
+
+
+CACHED_BODIES = """async () => {
+    const out = [];
+    for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) {
+            const body = await (await cache.match(request)).text();
+            out.push([new URL(request.url).pathname, body]);
+        }
+    }
+    return out;
+}"""
+
+
+def test_the_service_worker_keeps_nothing_of_a_customers_pages(app_server, persistent):  # noqa: F811
+    """Issue 12 §2: nothing of a customer stays on the device after the session, so the worker caches
+    none of the per-customer documents (it serves its own customer-free shell offline)."""
+    ctx = persistent(DESKTOP)
+    page = first_page(ctx)
+    sign_in(page, app_server.url)
+    wait_for_cards(page)
+    wait_for_worker(page)
+    for path in ("/", "/parcel/P-240101", "/"):
+        page.goto(app_server.url + path)
+        page.wait_for_selector(REACT_CARD if path == "/" else ".order-card", timeout=40_000)
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    cached = page.evaluate(CACHED_BODIES)
+    assert any(path == "/" for path, _ in cached)  # the shell is there, for offline
+    pages = [(path, body) for path, body in cached if "<html" in body[:500].lower()]
+    assert pages
+    # The customer's data (their parcels' numbers, the recipient) or the server's cards: in no cached page.
+    leaks = [path for path, body in pages
+             if re.search(r'P-2401\d\d|Айгерим|<article class="parcel-card"|parcel-header"', body)]
+    assert leaks == [], leaks
