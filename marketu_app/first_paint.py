@@ -53,23 +53,6 @@ def css_first(html: str) -> str:
     return html[:sheet.end()] + loader + html[sheet.end():]
 
 
-_HEAD_SCRIPT = re.compile(r'<script defer="" src="(/[A-Za-z0-9_-]+\.js)"></script>')
-_HEAD_LOADER = ('<script>["%s"].forEach(function(s){var e=document.createElement("script");e.src=s;e.async=false;'
-                'document.head.appendChild(e)})</script>')
-
-
-def head_scripts_after_css(html: str) -> str:
-    """The head's own deferred scripts (the offline view, push subscribe: components/pwa.py) are not needed
-    for the first paint but shared the line with the stylesheet (the preload scanner fetches a `<script src>`
-    at once, wherever it stands): a small script after the stylesheet adds them, in their order."""
-    scripts = _HEAD_SCRIPT.findall(html)
-    if not scripts or _STYLESHEET.search(html) is None:
-        return html
-    html = _HEAD_SCRIPT.sub("", html)
-    sheet = _STYLESHEET.search(html)
-    return html[:sheet.end()] + _HEAD_LOADER % '","'.join(scripts) + html[sheet.end():]
-
-
 def _with_parcel_shell(make_config):
     @functools.wraps(make_config)
     def wrapper(config, prerender_routes: bool = False):
@@ -103,7 +86,7 @@ class FirstPaint(rx.plugins.Plugin):
     def post_build(self, **context) -> None:
         static_dir = Path(context["static_dir"])
         for page in static_dir.rglob("*.html"):
-            page.write_text(head_scripts_after_css(css_first(page.read_text())))
+            page.write_text(css_first(page.read_text()))
         shell_dir = static_dir / "parcel" / PLACEHOLDER
         for candidate in (shell_dir / "index.html", static_dir / "parcel" / f"{PLACEHOLDER}.html"):
             if candidate.exists():

@@ -1,7 +1,6 @@
-"""The server's first cards (marketu_app/first_cards.py) and the head scripts after the stylesheet (first_paint)."""
+"""The server's first cards (marketu_app/first_cards.py)."""
 
 from marketu_app import first_cards as fc
-from marketu_app.first_paint import head_scripts_after_css
 from marketu_app.views import ParcelCardView
 
 CARD = ParcelCardView(number="P-1", url="/parcel/P-1", method="Самовывоз", method_code="pickup",
@@ -27,11 +26,3 @@ def test_the_slot_is_filled_only_where_the_skeleton_is():
     page = f'<main><div class="first-cards">{fc.PARCELS_SKELETON}</div></main>'
     assert fc.fill_slot(page, fc.PARCELS_SKELETON, "CARDS") == '<main><div class="first-cards">CARDS</div></main>'
     assert fc.fill_slot("<main></main>", fc.PARCELS_SKELETON, "CARDS") is None
-
-
-def test_head_scripts_load_after_the_stylesheet():
-    page = ('<head><script defer="" src="/offline.js"></script><script defer="" src="/notify.js"></script>'
-            '<link href="/assets/a.css" rel="stylesheet" type="text/css"/><script>x</script></head>')
-    out = head_scripts_after_css(page)
-    assert "defer" not in out
-    assert out.index('rel="stylesheet"') < out.index('["/offline.js","/notify.js"]') < out.index("<script>x")
