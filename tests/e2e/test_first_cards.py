@@ -241,3 +241,15 @@ def test_the_service_worker_keeps_nothing_of_a_customers_pages(app_server, persi
     leaks = [path for path, body in pages
              if re.search(r'P-2401\d\d|Айгерим|<article class="parcel-card"|parcel-header"', body)]
     assert leaks == [], leaks
+
+
+def test_without_javascript_the_cards_speak_the_customers_language(browser, app_server, db_url):
+    """The language the page remembered (its `marketu_lang` cookie, components/document.py), else Russian."""
+    token = _session(db_url, DEMO_PHONE)
+    for lang, details in (("kk", "Толығырақ"), ("en", "Details"), (None, "Подробнее")):
+        page = _page(browser, app_server.url, PHONE, token, js=False)
+        if lang:
+            page.context.add_cookies([{"name": "marketu_lang", "value": lang, "url": app_server.url}])
+        page.goto(app_server.url + "/")
+        expect(page.locator(".parcel-card .details").first).to_contain_text(details)
+        page.context.close()
