@@ -141,7 +141,7 @@ def test_offline_parcel_page_from_its_snapshot(app_server, persistent, demo):
     wait_for_worker(page)
     number = page.locator("main .parcel-card .parcel-number").first.inner_text()
     page.goto(f"{app_server.url}/parcel/{number}")
-    expect(page.locator("main h1")).to_contain_text(number, timeout=20_000)
+    expect(page.locator("main h1:visible")).to_contain_text(number, timeout=20_000)
     wait_until(page, f"{SNAPSHOT_KEYS}.some(k => k.endsWith(':/parcel/{number}'))", timeout=10_000)
 
     ctx.set_offline(True)
@@ -149,7 +149,7 @@ def test_offline_parcel_page_from_its_snapshot(app_server, persistent, demo):
     expect(page.locator(".marketu-offline-banner")).to_contain_text("Нет соединения: данные на", timeout=20_000)
     expect(page.locator("#marketu-snapshot h1")).to_contain_text(number)
     ctx.set_offline(False)
-    expect(page.locator("main h1")).to_contain_text(number, timeout=20_000)
+    expect(page.locator("main h1:visible")).to_contain_text(number, timeout=20_000)
 
 
 def test_sign_out_wipes_the_snapshot(app_server, persistent, demo):
