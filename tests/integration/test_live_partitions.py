@@ -106,6 +106,13 @@ def _all_delivered(engine) -> bool:
                                  "(SELECT change_id FROM live_effect)")).scalar() == 0
 
 
+def _partition_leaders(engine) -> dict[int, str]:
+    """partition -> the owner of its lease row (live or just lapsed)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT name, owner FROM lease WHERE name LIKE 'live-watcher/%'"))
+        return {int(name.rsplit("/", 1)[1]): owner for name, owner in rows}
+
+
 def _fair(leaders: Counter, owners: set[str]) -> bool:
     share = math.ceil(PARTITIONS / len(owners))
     return (set(leaders) == owners and sum(leaders.values()) == PARTITIONS
@@ -123,16 +130,16 @@ def test_partitions_spread_over_the_live_watchers_whoever_started_first(pg_engin
     # ...and hands over the others' share once they are there: 2 / 1 / 1 of 4.
     watchers.wait_for("a fair share each", lambda: _fair(watchers.leaders(), {"w-a", "w-b", "w-c"}),
                       timeout=60 + 10 * LEASE_SECONDS)
-    leaders = {}
-    with pg_engine.connect() as conn:
-        for name, owner in conn.execute(text("SELECT name, owner FROM lease WHERE name LIKE 'live-watcher/%'")):
-            leaders[int(name.rsplit("/", 1)[1])] = owner
+    before = _partition_leaders(pg_engine)
     _write(pg_engine, customers, "spread")
     watchers.wait_for("every change pushed", lambda: _all_delivered(pg_engine), timeout=30)
+    after = _partition_leaders(pg_engine)
     effects = _effects(pg_engine)
     assert Counter(c for c, _, _ in effects) == Counter({c: 1 for c, _, _ in effects})  # each once
     assert {owner for _, cid, owner in effects} == {"w-a", "w-b", "w-c"}  # the pushes are spread
-    assert all(owner == leaders[cid % PARTITIONS] for _, cid, owner in effects)  # by its partition's leader
+    # ...each by its partition's leader. A heartbeat that lapses on a loaded machine may move a partition
+    # while the changes are written (nothing lost or repeated then, as checked above): either leader counts.
+    assert all(owner in {before[cid % PARTITIONS], after[cid % PARTITIONS]} for _, cid, owner in effects)
 
 
 def test_a_killed_leaders_partitions_pass_to_the_others_losing_and_repeating_nothing(pg_engine, watchers):
