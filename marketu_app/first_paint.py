@@ -11,11 +11,12 @@ scripts; and /parcel/P-… (a dynamic route, no prerendered page) stayed blank u
   shell with the parcel's number (read from the address, components/ui.route_param) and a skeleton;
   `serve_parcel_shell` answers `/parcel/<number>` with it, the number put in. The browser's React
   Router then hydrates it as the same route with the same number.
-- A sign-in refused before the scripts run (or with none): the form posts to /auth/login, which
-  answers 303 to /login/?error=<code>; `serve_login_error` answers that with the prerendered sign-in
-  page and the error's message in a `<noscript>` block at the top of <body>, in the language the
-  browser asks for (Accept-Language; the remembered one lives in localStorage, out of the server's
-  reach). With scripts the page shows the message itself (state/login.py) and React passes over the
+- A form posted before the scripts run (or with none): sign-in, "forgot password" and the reset post to
+  /auth/..., which answer 303 to the form's page with the answer in the query (`/login/?error=<code>`,
+  `/forgot?sent=1`, `/reset?error=<code>`, `/login?reset=1`); `serve_form_answer` answers that with the
+  prerendered page and the answer's message in a `<noscript>` block at the top of <body>, in the
+  language the browser asks for (Accept-Language; the remembered one lives in localStorage, out of the
+  server's reach). With scripts the page shows the message itself (its state) and React passes over the
   block, which a browser running scripts does not render.
 """
 
@@ -142,33 +143,47 @@ def preferred_locale(accept_language: str | None) -> str:
     return next((lang for _, _, lang in sorted(ranked) if lang in LOCALES), "ru")
 
 
-def with_login_error(page: str, message: str, lang: str) -> str:
-    """The sign-in page with `message` shown where no script runs (see the module's docstring)."""
+def with_noscript_message(page: str, message: str, lang: str, *, error: bool = True) -> str:
+    """The page with `message` shown where no script runs (see the module's docstring)."""
     body = _BODY.search(page)
     if body is None or not message:
         return page
-    block = (f'<noscript><div class="nojs-alert login-error" role="alert" lang="{lang}">'
+    kind, role = ("nojs-alert", "alert") if error else ("nojs-alert nojs-notice", "status")
+    block = (f'<noscript><div class="{kind}" role="{role}" lang="{lang}">'
              f"{html.escape(message)}</div></noscript>")
     return page[:body.end()] + block + page[body.end():]
 
 
-def serve_login_error(app):
-    """ASGI wrapper: GET /login/?error=<code> gets the sign-in page with the error's message in its HTML."""
+def _form_pages() -> dict:
+    """path -> (the prerendered page's file names, the function telling its query's (notice, error))."""
     from marketu_app import routes
+    from marketu_app.state.login import login_answer
+    from marketu_app.state.reset import forgot_answer, reset_answer
+
+    return {routes.LOGIN: (("login/index.html", "login.html"), login_answer),
+            routes.FORGOT: (("forgot/index.html", "forgot.html"), forgot_answer),
+            routes.RESET: (("reset/index.html", "reset.html"), reset_answer)}
+
+
+def serve_form_answer(app):
+    """ASGI wrapper: GET of a form's page with an answer in its query gets the message in its HTML."""
+    pages = None
 
     async def asgi(scope, receive, send):
-        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
-                and scope["path"].rstrip("/") == routes.LOGIN and b"error=" in scope.get("query_string", b"")):
-            from marketu_app.state.login import error_text
-
-            query = parse_qs(scope["query_string"].decode("latin-1"))
-            headers = dict(scope.get("headers") or [])
-            lang = preferred_locale(headers.get(b"accept-language", b"").decode("latin-1"))
-            message = error_text((query.get("error") or [""])[0], (query.get("wait") or [""])[0], lang)
-            page = _static_text("login/index.html", "login.html")
-            if message and page is not None:
-                await _send_html(scope, send, with_login_error(page, message, lang))
-                return
+        nonlocal pages
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope.get("query_string"):
+            pages = pages or _form_pages()
+            found = pages.get(scope["path"].rstrip("/"))
+            if found is not None:
+                names, answer = found
+                query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
+                headers = dict(scope.get("headers") or [])
+                lang = preferred_locale(headers.get(b"accept-language", b"").decode("latin-1"))
+                notice, error = answer(query, lang)
+                page = _static_text(*names)
+                if (notice or error) and page is not None:
+                    await _send_html(scope, send, with_noscript_message(page, error or notice, lang, error=bool(error)))
+                    return
         await app(scope, receive, send)
 
     return asgi

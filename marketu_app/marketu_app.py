@@ -12,7 +12,7 @@ from marketu_app.db.eta_delays import delay_watcher
 from marketu_app.db.eta_source import stats_refresher
 from marketu_app.ems.dictionary import dictionary_loop
 from marketu_app.ems.poller import poller_loop
-from marketu_app.first_paint import serve_login_error, serve_parcel_shell
+from marketu_app.first_paint import serve_form_answer, serve_parcel_shell
 from marketu_app.live.watcher import watch_changes
 from marketu_app.notify.routes import router as notify_router
 from marketu_app.notify.worker import notify_loop
@@ -46,7 +46,7 @@ app = rx.App(
     # scripts have not run, in front of everything (marketu_app/first_paint.py); before them, a signed-in
     # customer's first cards in the page (marketu_app/first_cards.py).
     # Outermost, security headers and socket limits: every response and socket passes them.
-    api_transformer=[api, serve_parcel_shell, serve_login_error, serve_first_cards, guard_site],
+    api_transformer=[api, serve_parcel_shell, serve_form_answer, serve_first_cards, guard_site],
     stylesheets=["/styles.css"],
     html_lang="ru",
     head_components=[

@@ -13,10 +13,13 @@ FORGOT = "/forgot"
 RESET = "/reset"
 PARCEL = "/parcel/[number]"
 
-# The HTTP endpoints the sign-in, password and sign-out forms post to (marketu_app/web/auth_routes.py).
+# The HTTP endpoints the sign-in, sign-out, password and password-reset forms post to
+# (marketu_app/web/auth_routes.py).
 AUTH_LOGIN = "/auth/login"
 AUTH_LOGOUT = "/auth/logout"
 AUTH_PASSWORD = "/auth/password"
+AUTH_FORGOT = "/auth/forgot"
+AUTH_RESET = "/auth/reset"
 
 
 def parcel_url(number: str) -> str:

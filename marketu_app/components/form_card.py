@@ -1,4 +1,4 @@
-"""A small centred card with one form: sign-in and password change.
+"""A small centred card with one form: sign-in, password change, the forgotten password.
 
 The form is a plain HTML post to an HTTP endpoint (no event handler): it works the same before the
 page's scripts have loaded, and the password never goes into a URL or a state.
@@ -33,8 +33,10 @@ def labelled_input(label, name: str, autocomplete: str, input_type: str = "text"
 
 
 def form_card(title, *fields: rx.Component, error, error_class: str, submit_label, action: str | None = None,
-              on_submit=None, reset_on_submit: bool = False, extra: rx.Component | None = None) -> rx.Component:
-    """`action`: a plain post to that endpoint (sign-in, password); else `on_submit`, a Reflex event."""
+              on_submit=None, reset_on_submit: bool = False, extra: rx.Component | None = None,
+              notice="", notice_class: str = "form-notice") -> rx.Component:
+    """`action`: a plain post to that endpoint; else `on_submit`, a Reflex event. `error` and `notice`
+    (text vars, "" for none) show the last post's answer."""
     form = (functools.partial(post_form, action=action) if action is not None else
             functools.partial(rx.form, on_submit=on_submit, reset_on_submit=reset_on_submit))
     return rx.center(
@@ -45,6 +47,8 @@ def form_card(title, *fields: rx.Component, error, error_class: str, submit_labe
                     *fields,
                     rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", role="alert",
                                                     width="100%", class_name=error_class)),
+                    rx.cond(notice != "", rx.callout(notice, icon="circle-check", color_scheme="green", role="status",
+                                                     width="100%", class_name=notice_class)),
                     extra if extra is not None else rx.fragment(),
                     rx.button(submit_label, type="submit", size="3", width="100%", min_height="44px"),
                     spacing="3",

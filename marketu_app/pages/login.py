@@ -22,7 +22,7 @@ def login_page() -> rx.Component:
             labelled_input(t["password"], "password", "current-password", input_type="password"),
             rx.el.input(type="hidden", name="next", value=LoginState.next_path),
             error=LoginState.error, error_class="login-error", submit_label=t["sign_in"],
-            action=routes.AUTH_LOGIN,
+            action=routes.AUTH_LOGIN, notice=LoginState.notice, notice_class="login-notice",
             extra=link(t["forgot_link"], href=routes.FORGOT, class_name=f"{LINK} forgot-link"),
         ),
     )

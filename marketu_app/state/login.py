@@ -3,6 +3,8 @@ only shows its answer (an error code in the query) and sends a signed-in custome
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import reflex as rx
 
 from marketu_app import routes
@@ -25,6 +27,8 @@ register({
                   "Пішін басқа сайттан жіберілді. Кіру бетін ашып, қайталаңыз.",
                   "The form came from another site. Open the sign-in page and try again."),
     "sign_in_hint": ("Например: 8 701 123 45 67", "Мысалы: 8 701 123 45 67", "For example: 8 701 123 45 67"),
+    "reset_done": ("Пароль изменён. Войдите с новым паролем.", "Құпиясөз өзгертілді. Жаңа құпиясөзбен кіріңіз.",
+                   "Password changed. Sign in with the new password."),
 })
 
 ERRORS = {"invalid": "invalid_credentials", "rate_limited": "rate_limited", "fill_both": "fill_both",
@@ -42,8 +46,15 @@ def error_text(code: str, wait: str, lang: str) -> str:
     return message
 
 
+def login_answer(query: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """(notice, error) that /login's query asks to show ("" for none)."""
+    error = error_text(str(query.get("error", "")), str(query.get("wait", "")), lang)
+    return text("reset_done", lang) if query.get("reset") == "1" and not error else "", error
+
+
 class LoginState(SessionState):
     error: str = ""
+    notice: str = ""  # after a password reset: sign in with the new one
     next_path: str = ""  # posted back with the form (hidden field)
     stale_session: bool = False  # the browser's session cookie names an ended session
 
@@ -60,5 +71,5 @@ class LoginState(SessionState):
             return rx.redirect(target, replace=True)
         # Makes assets/offline.js wipe what the ended session left on this device (pages/login.py).
         self.stale_session = bool(token_hash)
-        self.error = error_text(str(query.get("error", "")), str(query.get("wait", "")), self.lang)
+        self.notice, self.error = login_answer(query, self.lang)
         return None

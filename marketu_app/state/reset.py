@@ -1,15 +1,17 @@
-""""Забыли пароль?": ask for a reset link, then set a new password with it."""
+""""Забыли пароль?": ask for a reset link, then set a new password with it.
+
+Both forms post to HTTP endpoints (/auth/forgot, /auth/reset in marketu_app/web/auth_routes.py), so they
+work before the scripts have loaded and the new password never goes into a URL; the answer comes back
+in the page's query, and these states (or, without scripts, first_paint.serve_form_answer) show it."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Mapping
 
 import reflex as rx
 
-from marketu_app import routes
-from marketu_app.db.engine import session_scope
+import marketu_app.state.password  # noqa: F401  (registers the pw_* texts the reset page shares)
 from marketu_app.i18n.texts import register, text
-from marketu_app.notify import reset
 from marketu_app.state.base import LocaleState
 
 register({
@@ -24,55 +26,47 @@ register({
                     "password there. It works for 30 minutes."),
     "reset_title_page": ("Новый пароль", "Жаңа құпиясөз", "New password"),
     "reset_save": ("Сохранить пароль", "Құпиясөзді сақтау", "Save the password"),
-    "reset_done": ("Пароль изменён. Войдите с новым паролем.", "Құпиясөз өзгертілді. Жаңа құпиясөзбен кіріңіз.",
-                   "Password changed. Sign in with the new password."),
+    "forgot_empty": ("Введите телефон или email", "Телефон немесе email енгізіңіз", "Enter your phone or email"),
     "reset_bad_code": ("Ссылка устарела или уже использована. Запросите новую.",
                        "Сілтеменің мерзімі өтті немесе пайдаланылған. Жаңасын сұраңыз.",
                        "This link has expired or was used. Ask for a new one."),
 })
 
 
+FORGOT_ERRORS = {"empty": "forgot_empty", "forbidden": "pw_forbidden"}
+RESET_ERRORS = {"mismatch": "pw_mismatch", "too_short": "pw_too_short", "too_long": "pw_too_long",
+                "bad_code": "reset_bad_code", "forbidden": "pw_forbidden"}
+
+
+def forgot_answer(query: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """(notice, error) that /forgot's query asks to show ("" for none)."""
+    error = FORGOT_ERRORS.get(str(query.get("error", "")))
+    return (text("forgot_sent", lang) if query.get("sent") == "1" and not error else "",
+            text(error, lang) if error else "")
+
+
+def reset_answer(query: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """(notice, error) that /reset's query asks to show: only errors (success goes to the sign-in page)."""
+    error = RESET_ERRORS.get(str(query.get("error", "")))
+    return "", text(error, lang) if error else ""
+
+
 class ForgotState(LocaleState):
     sent: bool = False
+    error: str = ""
 
     @rx.event
     def on_load(self):
-        self.sent = False
-
-    @rx.event
-    async def submit(self, form: dict):
-        identifier = str(form.get("identifier", ""))[:254]
-
-        def ask():
-            with session_scope() as db:
-                reset.request_reset(db, identifier)
-
-        await asyncio.to_thread(ask)
-        self.sent = True  # the same answer whether the account exists or not
+        notice, self.error = forgot_answer(self.router.url.query_parameters, self.lang)
+        self.sent = bool(notice)
 
 
 class ResetState(LocaleState):
     error: str = ""
-    done: bool = False
+    code: str = ""  # the link's one-time code, posted back in a hidden field (it is in the address anyway)
 
     @rx.event
     def on_load(self):
-        self.error, self.done = "", False
-
-    @rx.event
-    async def submit(self, form: dict):
-        new = str(form.get("new_password", ""))
-        if new != str(form.get("repeat_password", "")):
-            self.error = text("password_mismatch", self.lang)
-            return
-        code = str(self.router.url.query_parameters.get("code", ""))[:64]
-
-        def apply():
-            with session_scope() as db:
-                return reset.reset_password(db, code, new)
-
-        problem = await asyncio.to_thread(apply)
-        if problem is None:
-            self.error, self.done = "", True
-            return rx.redirect(f"{routes.LOGIN}?reset=1", replace=True)
-        self.error = text("reset_bad_code" if problem == "bad_code" else f"pw_{problem}", self.lang)
+        query = self.router.url.query_parameters
+        self.code = str(query.get("code", ""))[:64]
+        _, self.error = reset_answer(query, self.lang)

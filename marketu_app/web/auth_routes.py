@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and password change as plain HTTP form posts.
+"""Sign-in, sign-out, password change and the forgotten-password pair as plain HTTP form posts.
 
 The pages' forms post here with `method="post"`, so they work before (or without) the scripts and the
 password never travels in a URL. Each answers 303: to the page asked for, or back to the form with an
@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse
 from marketu_app import routes
 from marketu_app.auth import login, sessions
 from marketu_app.db.engine import session_scope
+from marketu_app.notify import reset
 from marketu_app.settings import get_settings
 from marketu_app.web.client import client_address, is_https
 from marketu_app.web.cookies import clear_session_cookies, session_token_from, set_session_cookies
@@ -57,12 +58,16 @@ def _see_other(path: str, **query) -> RedirectResponse:
     return RedirectResponse(path + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
 
+def _from_page_query(request: Request, name: str) -> str:
+    """A parameter of the posting page's own address (its Referer): what a hidden field would carry,
+    when no script ran to fill it in."""
+    referer = request.headers.get("referer") or ""
+    return (parse_qs(urlsplit(referer).query).get(name) or [""])[0]
+
+
 def _next_of(request: Request, given: str) -> str:
     """The page asked for: the form's hidden field, else (no scripts ran) the sign-in page's own query."""
-    if not given:
-        referer = request.headers.get("referer") or ""
-        given = (parse_qs(urlsplit(referer).query).get("next") or [""])[0]
-    return routes.safe_next(given)
+    return routes.safe_next(given or _from_page_query(request, "next"))
 
 
 def _clean(value: str) -> str:
@@ -129,3 +134,33 @@ def post_password(request: Request, current_password: FormText = "", new_passwor
     response = _see_other(routes.PASSWORD, done="1")
     set_session_cookies(response, new_token, secure=_https(request), max_age=get_settings().session_days * 86400)
     return response
+
+
+@router.post(routes.AUTH_FORGOT)
+def post_forgot(request: Request, identifier: FormText = ""):
+    """Queues a reset link if the account exists and has a channel; the answer is the same either way."""
+    if not from_this_site(request):
+        return _see_other(routes.FORGOT, error=FORBIDDEN)
+    identifier = _clean(identifier).strip()[:MAX_IDENTIFIER]
+    if not identifier:
+        return _see_other(routes.FORGOT, error="empty")
+    with session_scope() as db:
+        reset.request_reset(db, identifier)
+    return _see_other(routes.FORGOT, sent="1")
+
+
+@router.post(routes.AUTH_RESET)
+def post_reset(request: Request, code: FormText = "", new_password: FormText = "", repeat_password: FormText = ""):
+    """Sets the new password with a reset link's code (the form's hidden field, else the page's address)."""
+    code = (code or _from_page_query(request, "code"))[:64]
+    if not from_this_site(request):
+        return _see_other(routes.RESET, code=code, error=FORBIDDEN)
+    if new_password != repeat_password:
+        return _see_other(routes.RESET, code=code, error="mismatch")
+    with session_scope() as db:
+        problem = reset.reset_password(db, code, new_password)
+    if problem == "bad_code":
+        return _see_other(routes.RESET, error=problem)  # the code is dead: not worth carrying on
+    if problem is not None:
+        return _see_other(routes.RESET, code=code, error=problem)
+    return _see_other(routes.LOGIN, reset="1")

@@ -210,6 +210,8 @@ def test_forgot_password_sends_a_one_time_link_that_sets_a_new_password(app_serv
         page.fill("#repeat_password", "brand new pass 7")
         page.click("main button[type=submit]")
         page.wait_for_url(re.compile(r"/login/?\?reset=1"), timeout=30_000)
+        expect(page.locator(".login-notice")).to_have_text("Пароль изменён. Войдите с новым паролем.",
+                                                           timeout=30_000)
         page.fill("#identifier", "reset-e2e@example.kz")
         page.fill("#password", "brand new pass 7")
         page.click("main button[type=submit]")

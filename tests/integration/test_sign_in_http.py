@@ -188,3 +188,72 @@ def test_password_change_without_a_session_or_from_another_site_changes_nothing(
         assert r.headers["location"] == "/password?error=forbidden"
     with client(url) as c:  # the old password still works
         assert sign_in(c).headers["location"] == "/"
+
+
+def _reset_code(engine) -> str:
+    from marketu_app.notify.prefs import new_code
+    from marketu_app.notify.reset import RESET_TTL
+
+    with session_scope(engine) as s:
+        return new_code(s, 1, "password_reset", RESET_TTL)
+
+
+def test_forgot_password_posts_answer_the_same_whether_the_account_exists_or_not(site, monkeypatch):
+    from sqlmodel import select
+
+    from marketu_app.db.models import NotifyMessage
+    from marketu_app.notify.prefs import code_hash
+
+    url, engine = site
+    monkeypatch.setenv("MARKETU_SMTP_URL", "smtp://127.0.0.1:1")  # a channel, so a link is queued
+    get_settings.cache_clear()
+    with session_scope(engine) as s:
+        upsert_customer(s, "c-1", CustomerIn(name="Айгерим", phone=PHONE, email="aigerim@example.kz"))
+    with client(url) as c:
+        unknown = c.post("/auth/forgot", data={"identifier": "nobody@example.kz"})
+        known = c.post("/auth/forgot", data={"identifier": " Aigerim@Example.kz "})
+        empty = c.post("/auth/forgot", data={"identifier": "  "})
+    assert unknown.status_code == known.status_code == 303
+    assert unknown.headers["location"] == known.headers["location"] == "/forgot?sent=1"
+    assert empty.headers["location"] == "/forgot?error=empty"
+    with session_scope(engine) as s:
+        sent = s.exec(select(NotifyMessage).where(NotifyMessage.tag == "password-reset")).all()
+    assert [m.customer_id for m in sent] == [1] and "/reset?code=" in sent[0].url
+    assert sent[0].target == f"reset-{code_hash(sent[0].url.rsplit('=', 1)[1])[:16]}"
+    with client(url, Origin="https://evil.example") as c:
+        r = c.post("/auth/forgot", data={"identifier": PHONE})
+    assert r.headers["location"] == "/forgot?error=forbidden"
+
+
+def test_a_reset_post_sets_the_password_once_and_never_puts_it_in_a_url(site):
+    url, engine = site
+    code = _reset_code(engine)
+    new = "brand new pass 7"
+    with client(url) as c:
+        r = c.post("/auth/reset", data={"code": code, "new_password": new, "repeat_password": "other pass 77"})
+        assert r.headers["location"] == f"/reset?code={code}&error=mismatch"
+        r = c.post("/auth/reset", data={"code": code, "new_password": "short", "repeat_password": "short"})
+        assert r.headers["location"] == f"/reset?code={code}&error=too_short"  # the link still works
+        r = c.post("/auth/reset", data={"code": code, "new_password": new, "repeat_password": new})
+        assert r.status_code == 303 and r.headers["location"] == "/login?reset=1"
+        again = c.post("/auth/reset", data={"code": code, "new_password": "another pass 88",
+                                            "repeat_password": "another pass 88"})
+        assert again.headers["location"] == "/reset?error=bad_code"  # single use
+        assert sign_in(c).headers["location"].startswith("/login?error=invalid")  # the old one is gone
+        assert sign_in(c, password=new).headers["location"] == "/"
+    for response in (r, again):
+        assert new not in response.headers["location"] and "password" not in response.headers["location"]
+
+
+def test_without_scripts_the_reset_code_comes_from_the_pages_address(site):
+    url, engine = site
+    code = _reset_code(engine)
+    new = "brand new pass 7"
+    with client(url, Referer=f"{url}/reset?code={code}") as c:
+        r = c.post("/auth/reset", data={"new_password": new, "repeat_password": new})
+        assert r.headers["location"] == "/login?reset=1"
+        assert sign_in(c, password=new).headers["location"] == "/"
+    with client(url, Origin="https://evil.example") as c:
+        r = c.post("/auth/reset", data={"code": _reset_code(engine), "new_password": "x" * 12,
+                                        "repeat_password": "x" * 12})
+        assert r.headers["location"].endswith("&error=forbidden")
