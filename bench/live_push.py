@@ -89,10 +89,22 @@ def capture_connect(base: str, session_token: str) -> tuple[str, dict]:
         ctx = browser.new_context(locale="ru-RU")
         ctx.add_cookies([{"name": COOKIE, "value": session_token, "url": base}])
         page = ctx.new_page()
-        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload))
-                if "/_event" in ws.url else None)
+        sockets: list = []
+
+        def on_socket(ws) -> None:
+            if "/_event" in ws.url:
+                sockets.append(ws)
+                ws.on("framesent", lambda payload: sent.append(payload))
+
+        page.on("websocket", on_socket)
         page.goto(base + "/")
         page.wait_for_selector(".parcel-card:not(.skeleton)", timeout=60_000)  # not the loading skeleton
+        # The first cards come with the HTML: the socket may not have sent its CONNECT yet.
+        if not any(isinstance(f, str) and f.startswith("40") for f in sent):
+            if not sockets:
+                page.wait_for_event("websocket", predicate=lambda ws: "/_event" in ws.url, timeout=60_000)
+            sockets[0].wait_for_event("framesent", predicate=lambda p: isinstance(p, str) and p.startswith("40"),
+                                      timeout=60_000)
         ctx.close()
         browser.close()
     for frame in sent:

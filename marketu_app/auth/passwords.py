@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 from pwdlib import PasswordHash
 
 NICE = 10  # added to the hashing threads' nice value: the scheduler favours every other thread of the worker
+HASHING_THREADS = 2  # argon2 checks at a time per process
 
 
 def _lower_priority() -> None:
@@ -38,9 +41,23 @@ def _hashing_pool() -> ThreadPoolExecutor:
         with _pools_lock:
             pool = _pools.get(pid)
             if pool is None:
-                pool = _pools[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="marketu-argon2",
-                                                        initializer=_lower_priority)
+                pool = _pools[pid] = ThreadPoolExecutor(
+                    max_workers=HASHING_THREADS, thread_name_prefix="marketu-argon2", initializer=_lower_priority)
     return pool
+
+
+# Turns to hash: a request that hashes inside a database transaction takes its turn BEFORE opening it. Waiting
+# for the hashing threads inside the transaction held a pooled connection (and the sign-in's row locks) for as
+# long as the queue was: under a burst of sign-ins they held the whole pool, and page loads, the session checks
+# of new tabs and the live watcher waited seconds for a connection.
+_turns = threading.BoundedSemaphore(HASHING_THREADS)
+
+
+@contextmanager
+def hashing_turn() -> Iterator[None]:
+    """Wait here (holding nothing) until a hashing thread is free for this request's argon2 work."""
+    with _turns:
+        yield
 
 
 def _in_hashing_thread(fn, *args):

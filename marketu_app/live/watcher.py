@@ -29,8 +29,8 @@ from marketu_app.db.models import CustomerSession
 from marketu_app.domain.timeutil import almaty_date, utcnow
 from marketu_app.live import lease, registry
 from marketu_app.live.batch import PushBatch
-from marketu_app.live.reflex_adapter import connected_tokens
-from marketu_app.live.tabs import by_hash, customers_with_tabs, forget_tabs, tabs_of
+from marketu_app.live.reflex_adapter import connected_by_hash
+from marketu_app.live.tabs import customers_with_tabs, forget_tabs, tabs_of
 from marketu_app.settings import get_settings
 from marketu_app.stream import Change, consume_async, ensure_cursor, forget_delivered, signal
 
@@ -64,21 +64,18 @@ async def push(app, tab, token: str, changes: list[Change], batch: PushBatch) ->
 async def deliver(app, changes: list[Change]) -> int:
     """Pushes a batch of changes to the tabs of their customers; returns the number of tabs updated.
 
-    The database knows a tab only by the hash of its client token (live/tabs.py): the tokens of the
-    connected tabs are hashed once for the batch, and a recorded tab that is not among them is gone."""
+    The database knows a tab only by the hash of its client token (live/tabs.py): the adapter maps the
+    batch's hashes to the tokens of connected tabs, and a recorded tab that is not among them is gone."""
     by_customer: dict[int, list[Change]] = defaultdict(list)
     for change in changes:
         by_customer[change.customer_id].append(change)
     engine = get_engine()
-    with Session(engine) as session:
-        tabs = tabs_of(session, set(by_customer))
-        batch = PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}), changes)
+    tabs, batch = await asyncio.to_thread(_tabs_and_sessions, engine, set(by_customer), changes)
     if not tabs:
         return 0
-    tokens = await connected_tokens(app)
-    if tokens is None:  # no socket server in this process: nothing to push to from here
+    connected = await connected_by_hash(app, {tab.tab_hash for tab in tabs})
+    if connected is None:  # no socket server in this process: nothing to push to from here
         return 0
-    connected = by_hash(tokens)
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def one(tab, token: str) -> bool:
@@ -94,10 +91,21 @@ async def deliver(app, changes: list[Change]) -> int:
     results = await asyncio.gather(*(one(tab, token) for tab, token in live))
     gone = [tab.tab_hash for tab in tabs if tab.tab_hash not in connected]
     if gone:
-        with Session(engine) as session:
-            forget_tabs(session, gone)
-            session.commit()
+        await asyncio.to_thread(_forget, engine, gone)
     return sum(results)
+
+
+# The database work of a push runs in a thread: the worker's event loop also serves its tabs' events.
+def _tabs_and_sessions(engine, customer_ids: set[int], changes: list[Change]) -> tuple[list, PushBatch]:
+    with Session(engine) as session:
+        tabs = tabs_of(session, customer_ids)
+        return tabs, PushBatch(live_session_owners(session, {tab.customer_id for tab in tabs}), changes)
+
+
+def _forget(engine, gone: list[str]) -> None:
+    with Session(engine) as session:
+        forget_tabs(session, gone)
+        session.commit()
 
 
 def _ended_sessions(session: Session, since, until) -> list[Change]:
@@ -279,15 +287,20 @@ async def _sweep(app, engine) -> None:
     if _swept["today"] is None:
         _swept.update(at=now, today=almaty_date(now))
         return
-    extra: list[Change] = []
     swept = now - last >= timedelta(seconds=get_settings().session_sweep_seconds)
-    with Session(engine) as session:
-        if swept:
-            extra += _ended_sessions(session, last, now)
-            _swept["at"] = now
-        if almaty_date(now) != _swept["today"]:
-            _swept["today"] = almaty_date(now)
-            extra += _new_day(session)
+    new_day = almaty_date(now) != _swept["today"]
+    if not (swept or new_day):
+        return
+
+    def read() -> list[Change]:  # in a thread, off the event loop
+        with Session(engine) as session:
+            return (_ended_sessions(session, last, now) if swept else []) + (_new_day(session) if new_day else [])
+
+    extra = await asyncio.to_thread(read)
+    if swept:  # only once read: a failed read is tried again at the next pass
+        _swept["at"] = now
+    if new_day:
+        _swept["today"] = almaty_date(now)
     if extra:
         await deliver(app, extra)
     if swept:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse
 
 from marketu_app import routes
-from marketu_app.auth import login, sessions
+from marketu_app.auth import login, passwords, sessions
 from marketu_app.db.engine import session_scope
 from marketu_app.notify import reset
 from marketu_app.settings import get_settings
@@ -85,7 +85,7 @@ def post_login(request: Request, identifier: FormText = "", password: FormText =
     if not identifier or not password:
         return _see_other(routes.LOGIN, error="fill_both", **back)
     old_token = session_token_from(request.headers.get("cookie"))
-    with session_scope() as db:
+    with passwords.hashing_turn(), session_scope() as db:  # the turn first: no connection held while queued
         result = login.sign_in(db, identifier, password, _client(request))
         if result.ok and old_token:
             sessions.end_session(db, old_token)  # one sign-in per browser: the previous one ends here
@@ -125,7 +125,7 @@ def post_password(request: Request, current_password: FormText = "", new_passwor
     if new_password != repeat_password:
         return _see_other(routes.PASSWORD, error="mismatch")
     try:
-        with session_scope() as db:
+        with passwords.hashing_turn(), session_scope() as db:
             sessions.change_password(db, customer.id, current_password, new_password, token)
             # This browser gets a new session too: whatever knew the old token knows nothing now.
             new_token = sessions.rotate_session(db, token)
@@ -157,7 +157,7 @@ def post_reset(request: Request, code: FormText = "", new_password: FormText = "
         return _see_other(routes.RESET, code=code, error=FORBIDDEN)
     if new_password != repeat_password:
         return _see_other(routes.RESET, code=code, error="mismatch")
-    with session_scope() as db:
+    with passwords.hashing_turn(), session_scope() as db:
         problem = reset.reset_password(db, code, new_password)
     if problem == "bad_code":
         return _see_other(routes.RESET, error=problem)  # the code is dead: not worth carrying on

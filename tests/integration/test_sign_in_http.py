@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 from pwdlib import PasswordHash
@@ -10,7 +12,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from marketu_app.api.schemas import CustomerIn
 from marketu_app.auth import passwords
 from marketu_app.auth.sessions import create_session, resolve_session
-from marketu_app.db.engine import reset_engine, session_scope
+from marketu_app.db.engine import get_engine, reset_engine, session_scope
 from marketu_app.db.writes import upsert_customer
 from marketu_app.settings import get_settings
 from marketu_app.web.cookies import MARKER_COOKIE, SESSION_COOKIE, marker_of
@@ -257,3 +259,69 @@ def test_without_scripts_the_reset_code_comes_from_the_pages_address(site):
         r = c.post("/auth/reset", data={"code": _reset_code(engine), "new_password": "x" * 12,
                                         "repeat_password": "x" * 12})
         assert r.headers["location"].endswith("&error=forbidden")
+
+
+class _CountingTurns:
+    """passwords' turns (a semaphore), telling the test when a sign-in waits for one."""
+
+    def __init__(self, n: int):
+        self._turns, self.waiting = threading.BoundedSemaphore(n), threading.Semaphore(0)
+
+    def __enter__(self):
+        if not self._turns.acquire(blocking=False):
+            self.waiting.release()
+            self._turns.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self._turns.release()
+
+
+def test_sign_ins_waiting_for_the_hashing_threads_hold_no_database_connection(pg_engine, monkeypatch):
+    """Four sign-ins at once with two hashing threads: the two waiting for a thread hold no pooled connection
+    (they used to, for as long as the queue was: a burst of sign-ins held the whole pool, page loads waited)."""
+    use_database(monkeypatch, pg_engine)
+    monkeypatch.setenv("MARKETU_TRUST_PROXY", "1")
+    get_settings.cache_clear()
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    gate, inside = threading.Event(), threading.Semaphore(0)
+
+    class GatedHasher:
+        def verify(self, password, password_hash):
+            inside.release()
+            gate.wait(30)
+            return cheap.verify(password, password_hash)
+
+        def hash(self, password):
+            return cheap.hash(password)
+
+    phones = [f"+7701123450{i}" for i in range(4)]
+    with session_scope(pg_engine) as s:
+        for i, phone in enumerate(phones):
+            upsert_customer(s, f"c-{i}", CustomerIn(name=f"Клиент {i}", phone=phone, password=PASSWORD))
+    turns = _CountingTurns(passwords.HASHING_THREADS)
+    monkeypatch.setattr(passwords, "_turns", turns)
+    monkeypatch.setattr(passwords, "_hasher", lambda: GatedHasher())
+    results: list[int] = []
+    try:
+        with serve(site_api()) as url:
+            def one(i: int) -> None:
+                with client(url, **{"X-Forwarded-For": f"203.0.113.{10 + i}"}) as c:
+                    results.append(c.post("/auth/login", data={"identifier": phones[i], "password": PASSWORD}
+                                          ).status_code)
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+            for t in threads:
+                t.start()
+            try:
+                for _ in range(2):  # two checking passwords, two waiting for their turn
+                    assert inside.acquire(timeout=30) and turns.waiting.acquire(timeout=30)
+                assert get_engine().pool.checkedout() == 2  # the app's engine: only the two checking
+            finally:
+                gate.set()
+                for t in threads:
+                    t.join(30)
+        assert results == [303] * 4
+    finally:
+        reset_engine()
+        get_settings.cache_clear()
