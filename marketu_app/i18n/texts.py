@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from marketu_app.i18n.shared import shared
+
 LOCALES = ("ru", "kk", "en")
 LOCALE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
@@ -34,8 +36,10 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# Shared (i18n/shared.py): every tab's state holds its language's texts, pickled as the name only.
 TEXTS: dict[str, dict[str, str]] = {
-    locale: {key: values[i] for key, values in _T.items()} for i, locale in enumerate(LOCALES)
+    locale: shared(f"texts:{locale}", {key: values[i] for key, values in _T.items()})
+    for i, locale in enumerate(LOCALES)
 }
 
 

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from marketu_app.domain.statuses import CATALOGUE, DELIVERY_METHOD_LABELS
+from marketu_app.i18n.shared import shared
 from marketu_app.i18n.texts import LOCALES
 from marketu_app.state.session import SessionState
 
@@ -17,8 +18,10 @@ def _status_rows(lang: str) -> list[dict[str, str]]:
 
 
 # The same for every tab: built once per language, not at every tab's hydrate (every tab has this state).
-STATUS_ROWS = {lang: _status_rows(lang) for lang in LOCALES}
-DELIVERY_ROWS = {lang: [{"code": m.value, "label": labels[lang]} for m, labels in DELIVERY_METHOD_LABELS.items()]
+# Shared (i18n/shared.py): stored with every tab's state (a computed var's value), pickled as the name only.
+STATUS_ROWS = {lang: shared(f"status_rows:{lang}", _status_rows(lang)) for lang in LOCALES}
+DELIVERY_ROWS = {lang: shared(f"delivery_rows:{lang}", [{"code": m.value, "label": labels[lang]}
+                                                        for m, labels in DELIVERY_METHOD_LABELS.items()])
                  for lang in LOCALES}
 
 
