@@ -184,7 +184,8 @@ def parcel_page() -> rx.Component:
                 href=routes.PARCELS, min_height="44px", display="flex", align_items="center",
                 margin_bottom="0.5em"),
         rx.cond(
-            ParcelState.loading,
+            # A state of another parcel (a client-side navigation before on_load's first step): the skeleton.
+            ParcelState.loading | (ParcelState.shown_number != route_param("number")),
             # The number comes from the address: the shell says which parcel before its data arrives.
             # Then the skeleton, or the header card the server put in (marketu_app/first_cards.py).
             rx.el.div(heading(t["parcel"] + " " + route_param("number"), 1, "6", "parcel-loading-title"),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from datetime import datetime
+from urllib.parse import unquote
 
 import reflex as rx
 
@@ -38,6 +39,10 @@ class ParcelState(SessionState):
     ems_unreachable: bool = False
     refresh_message: str = ""
     refreshing: bool = False  # a check asked for from this tab is under way (the button shows it)
+    # The address's number the rest of this state belongs to, set by on_load's first step. After a client-side
+    # navigation the page renders before that step: while the address names another number, the page shows
+    # the loading skeleton, never the previous parcel (pages/parcel.py).
+    shown_number: str = ""
     _parcel_id: int | None = None
     _load_seq: int = 0  # the latest load; an older one finishing late is dropped
 
@@ -79,7 +84,8 @@ class ParcelState(SessionState):
     async def on_load(self):
         async with self:
             self.loading, self.detail, self.not_found, self.open_histories = True, None, False, []
-            self.refresh_message, self.session_ended = "", False
+            self.refresh_message, self.session_ended, self.load_failed = "", False, False
+            self.shown_number = unquote(self.page_number)  # as React Router's useParams reads it
         return await self._load(remember=True)
 
     @rx.event(background=True)
