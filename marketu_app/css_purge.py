@@ -6,6 +6,11 @@ names a Radix component class (`rt-` and a capital: `rt-SliderRoot`) appearing i
 scripts and pages can never match anything, so it goes; a rule with no selector left goes too. Everything
 else (utilities such as `rt-r-size-2`, which scripts build from parts, tokens, the app's own styles) stays
 as it was. The build's CSS is minified: one pass over its braces.
+
+Radix's wide-gamut colours go too: every token is given again as `color(display-p3 ...)` inside
+`@supports (color:color(display-p3 1 1 1)) { @media (color-gamut:p3) {...} }` (32 KB raw, 5 KB brotli of the
+34 KB the first paint waits for). Without them a wide-gamut screen shows the same tokens' sRGB values, the
+colours every other screen shows; nothing else changes (no size, no layout).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import reflex as rx
 
 _COMPONENT = re.compile(r"\.(rt-[A-Z][A-Za-z0-9]*)")
 _GROUPS = ("@media", "@layer", "@supports", "@container")
+_WIDE_GAMUT = ("display-p3", "color-gamut")  # a group only for wide-gamut screens (see the docstring)
 
 
 def _block_end(css: str, start: int) -> int:
@@ -75,7 +81,9 @@ def purge(css: str, corpus: str) -> str:
             prelude, end = text[i:brace], _block_end(text, brace)
             body = text[brace + 1:end - 1]
             head = prelude.strip()
-            if head.startswith(_GROUPS):
+            if head.startswith(_GROUPS) and any(w in head for w in _WIDE_GAMUT):
+                pass
+            elif head.startswith(_GROUPS):
                 inner = walk(body)
                 if inner.strip():
                     out.append(f"{prelude}{{{inner}}}")

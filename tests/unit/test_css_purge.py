@@ -19,3 +19,10 @@ def test_rules_of_components_that_nothing_renders_go_and_the_rest_stays():
 
 def test_everything_stays_when_every_component_is_rendered():
     assert purge(CSS, "rt-SliderRoot rt-SliderThumb rt-Badge") == CSS
+
+
+def test_wide_gamut_copies_of_the_tokens_go_and_their_srgb_values_stay():
+    css = (':root{--red-9:#e5484d}@supports (color:color(display-p3 1 1 1)){@media (color-gamut:p3){'
+           ':root{--red-9:color(display-p3 .83 .32 .32)}}}@layer t{@media (color-gamut:p3){.x{y:1}}.z{w:2}}'
+           '@supports (display:grid){.g{display:grid}}')
+    assert purge(css, "") == ':root{--red-9:#e5484d}@layer t{.z{w:2}}@supports (display:grid){.g{display:grid}}'
