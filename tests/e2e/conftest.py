@@ -229,27 +229,34 @@ def demo_copy(db_url: str, module: str) -> DemoCopy:
 
 
 def _settled(engine, external_ids: tuple[str, ...], timeout: float = 120) -> None:
-    """Waits until the app has taken in what loading a copy recorded: the live pushes and the notifications
-    of the copied histories (a copy is loaded while the app runs, unlike the demo) are through, so that
-    none of them reaches a page, a toast or a chat during the module's tests."""
+    """Waits until the app has taken in what loading a copy recorded: the EMS poller's first look at the
+    copy's tracks (their Kazpost histories arrive as changes), then the live pushes and the notifications
+    of all of it (a copy is loaded while the app runs, unlike the demo), so that none of them reaches a
+    page, a toast or a chat during the module's tests (a card growing under a click opened another parcel)."""
     from sqlalchemy import bindparam, text
 
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as conn:
+            ids = conn.execute(text("SELECT id FROM customer WHERE external_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": list(external_ids)}).scalars().all()
+            # First (the poll's changes are committed by the time it shows as done): tracks not yet polled.
+            unpolled = conn.execute(text(
+                "SELECT count(*) FROM ems_track t JOIN parcel p ON p.ems_track_number = t.track_number "
+                "WHERE p.customer_id IN :c AND t.active AND t.last_checked_at IS NULL"
+            ).bindparams(bindparam("c", expanding=True)), {"c": list(ids)}).scalar()
             last = conn.execute(text("SELECT max(id) FROM change_log")).scalar() or 0
             behind = conn.execute(text("SELECT consumer FROM change_cursor WHERE (consumer = 'notify' OR consumer "
                                        "LIKE 'live%') AND last_id < :last"), {"last": last}).scalars().all()
-            ids = conn.execute(text("SELECT id FROM customer WHERE external_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)), {"ids": list(external_ids)}).scalars().all()
             waiting = conn.execute(text(
                 "SELECT (SELECT count(*) FROM notify_pending WHERE batch_id IS NULL AND customer_id IN :c) + "
                 "(SELECT count(*) FROM notify_message WHERE state IN ('queued', 'sending') AND customer_id IN :c)"
             ).bindparams(bindparam("c", expanding=True)), {"c": list(ids)}).scalar()
-        if not behind and not waiting:
+        if not unpolled and not behind and not waiting:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"the copy's changes are not through: cursors behind {behind}, {waiting} waiting")
+            raise AssertionError(f"the copy's changes are not through: {unpolled} EMS tracks not polled, "
+                                 f"cursors behind {behind}, {waiting} waiting")
         time.sleep(0.5)
 
 
