@@ -102,14 +102,22 @@ def test_the_service_worker_shows_a_push_and_its_click_opens_the_parcel(app_serv
     # Sync Playwright delivers CDP events only while it is called: poll through a cheap call.
     wait_for(lambda: page.evaluate("1") and [r for r in registrations if r["scopeURL"].startswith(base)],
              what="the registration")
-    reg = next(r for r in registrations if r["scopeURL"].startswith(base))
+    reg = [r for r in registrations if r["scopeURL"].startswith(base) and not r.get("isDeleted")][-1]
     payload = {"title": "1 заказ прибыл на склад в Алматы: «Рюкзак»", "body": "Посылка P-240103",
                "url": f"{base}/parcel/P-240103", "tag": "parcel-P-240103"}
-    cdp.send("ServiceWorker.deliverPushMessage",
-             {"origin": base, "registrationId": reg["registrationId"], "data": json.dumps(payload)})
     shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => " \
             "({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url})))"
-    wait_until(page, f"(async () => (await {shown}).length > 0)()", timeout=15_000)
+    # CDP drops a push that reaches the worker while Chromium is still starting it (seen on a loaded CI
+    # machine): delivered again then; the same tag means one notification however many arrive.
+    for attempt in range(3):
+        cdp.send("ServiceWorker.deliverPushMessage",
+                 {"origin": base, "registrationId": reg["registrationId"], "data": json.dumps(payload)})
+        try:
+            wait_until(page, f"(async () => (await {shown}).length > 0)()", timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     assert page.evaluate(shown) == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
                                      "url": payload["url"]}]
     # A newer push about the same parcel replaces the older notification (same tag).
