@@ -28,20 +28,20 @@ KNOWN_LIMIT = 100_000  # tokens remembered per token manager; past it, the next 
 _known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _token_manager(app):
+    """Reflex's token manager of this process (the one private use), or None without a socket server."""
+    namespace = app.event_namespace
+    return None if namespace is None else namespace._token_manager
+
+
 async def connected_tokens(app) -> list[str] | None:
     """The client tokens of every tab connected to some worker; None when this process has no
     socket server (nothing can be said about tabs from here)."""
-    namespace = app.event_namespace
-    if namespace is None:
+    manager = _token_manager(app)
+    if manager is None:
         return None
-    manager = namespace._token_manager
-    redis = getattr(manager, "redis", None)
-    if redis is None:  # LocalTokenManager: one worker, its own sockets
+    if getattr(manager, "redis", None) is None:  # LocalTokenManager: one worker, its own sockets
         return list(manager.token_to_socket)
-    return await _scan(manager)
-
-
-async def _scan(manager) -> list[str]:
     prefix = manager._token_socket_record_prefix
     keys = [key async for key in manager.redis.scan_iter(match=f"{prefix}*", count=SCAN_COUNT)]
     return [(key.decode() if isinstance(key, bytes) else key)[len(prefix):] for key in keys]
@@ -50,18 +50,16 @@ async def _scan(manager) -> list[str]:
 async def connected_by_hash(app, tab_hashes: Iterable[str]) -> dict[str, str] | None:
     """Of the tabs with these token hashes, those connected to some worker now: hash -> client token.
     None when this process has no socket server."""
-    namespace = app.event_namespace
-    if namespace is None:
+    manager = _token_manager(app)
+    if manager is None:
         return None
-    manager = namespace._token_manager
     wanted = set(tab_hashes)
     redis = getattr(manager, "redis", None)
-    if redis is None:  # LocalTokenManager: one worker, its own sockets
-        return {h: token for h, token in by_hash(manager.token_to_socket).items() if h in wanted}
-    known: dict[str, str] = _known.get(manager, {})
-    if not wanted <= known.keys():  # a tab not seen yet: every record, afresh
-        known = by_hash(await _scan(manager))
-        _known[manager] = known if len(known) <= KNOWN_LIMIT else {}
+    known: dict[str, str] = _known.get(manager, {}) if redis is not None else {}
+    if redis is None or not wanted <= known.keys():  # one worker's own sockets, or a tab not seen yet: all
+        known = by_hash(await connected_tokens(app))
+        if redis is not None:
+            _known[manager] = known if len(known) <= KNOWN_LIMIT else {}
         return {h: known[h] for h in wanted if h in known}
     hashes = sorted(wanted)
     prefix = manager._token_socket_record_prefix
